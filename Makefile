@@ -1,0 +1,34 @@
+# The two commands of the README's quick start: `make run` and `make test`.
+# Both create .venv with Python 3.11 and install the project from pyproject.toml.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLE ?= cases/eso-elt-dome-main-structure.yaml
+
+.PHONY: install run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/innoproc advise $(EXAMPLE)
+
+lint: install
+	$(BIN)/ruff check engine tests benchmarks
+
+test: install lint
+	$(BIN)/innoproc kb check
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""The one place that imports experta.
+
+experta 1.9.4 (its last release) pins ``frozendict==1.2``, whose class statement subclasses
+``collections.Mapping``, an alias removed in Python 3.10. We restore the alias only for as long as
+frozendict's module body runs, then remove it again, so nothing else in the process can come to
+depend on it. If experta ever ships a release without that pin, the shim is a no-op.
+
+Every other module imports experta names from here; ruff's banned-api rule (TID251, configured in
+pyproject.toml) rejects ``import experta`` anywhere else, because importing experta before this
+module runs would bring the AttributeError back.
+"""
+
+import collections
+import collections.abc
+import logging
+
+if not hasattr(collections, "Mapping"):  # Python >= 3.10
+    collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
+    try:
+        import frozendict  # noqa: F401  (its class statement runs now, while the alias exists)
+    finally:
+        del collections.Mapping  # type: ignore[attr-defined]
+
+# experta calls logging.basicConfig() when imported; give the root logger a handler first so
+# that call does nothing and the host application's logging stays as it configured it.
+_root = logging.getLogger()
+if not _root.handlers:
+    _root.addHandler(logging.NullHandler())
+
+from experta import AS, NOT, Fact, KnowledgeEngine, P, Rule, W  # noqa: E402
+from experta.activation import Activation  # noqa: E402
+from experta.agenda import Agenda  # noqa: E402
+from experta.strategies import DepthStrategy  # noqa: E402
+
+__all__ = [
+    "AS",
+    "NOT",
+    "Activation",
+    "Agenda",
+    "DepthStrategy",
+    "Fact",
+    "KnowledgeEngine",
+    "P",
+    "Rule",
+    "W",
+]

@@ -1,0 +1,182 @@
+"""Read a case from a file, a mapping or an RDF graph, and validate it.
+
+Whatever the input, the result is a :class:`Case`: one named graph in the ontology's terms that
+has passed the SHACL shapes, and the same facts as plain values for the engine. Every problem of
+an input is collected and raised together as a :class:`~innoproc.errors.CaseError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.util import guess_format
+
+from .casegraph import FactValue, case_iri, graph_to_facts, mapping_to_graph, normalise
+from .errors import CaseError, Problem
+from .validation import check_graph
+from .vocabulary import IPO, vocabulary
+from .yamlsource import YamlSyntaxError, load_yaml
+
+CaseSource = str | Path | Mapping[str, Any] | Graph
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated procurement case."""
+
+    id: str
+    iri: URIRef
+    graph: Graph = field(repr=False, compare=False)
+    facts: Mapping[str, FactValue] = field(compare=False)
+    source: str = "<mapping>"
+
+    @property
+    def title(self) -> str | None:
+        value = self.facts.get("title")
+        return str(value) if value is not None else None
+
+
+def load_case(source: CaseSource) -> Case:
+    """Load and validate one case.
+
+    ``source`` is a path to a YAML (``.yaml``/``.yml``), JSON (``.json``) or RDF file (any syntax
+    rdflib reads, chosen by extension: ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` ...), a mapping in
+    the case form, or an rdflib Graph holding one ``ipo:ProcurementCase``.
+    """
+    if isinstance(source, Graph):
+        return _from_graph(source, "<graph>")
+    if isinstance(source, Mapping):
+        return _from_mapping(source, "<mapping>", {})
+    path = Path(source)
+    name = str(source)
+    if not path.is_file():
+        raise CaseError([Problem(name, "no such file")])
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        raise CaseError([Problem(name, "empty file; expected one case")])
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        try:
+            data = load_yaml(text, name)
+        except YamlSyntaxError as exc:
+            raise CaseError(exc.problems) from None
+        return _from_mapping(data, name, getattr(data, "key_lines", {}))
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CaseError([Problem(name, f"malformed JSON: {exc.msg}", exc.lineno)]) from None
+        return _from_mapping(data, name, _json_key_lines(text, data))
+    rdf_format = guess_format(name)
+    if rdf_format is None:
+        raise CaseError(
+            [
+                Problem(
+                    name,
+                    f"unknown file type {suffix!r}; allowed: .yaml, .yml, "
+                    ".json, or an RDF syntax (.ttl, .jsonld, .nt, .rdf ...)",
+                )
+            ]
+        )
+    graph = Graph()
+    try:
+        graph.parse(data=text, format=rdf_format)
+    except Exception as exc:  # rdflib raises many unrelated types for bad syntax
+        raise CaseError([_rdf_syntax_problem(name, rdf_format, exc)]) from None
+    return _from_graph(graph, name)
+
+
+def _from_mapping(data: Any, source: str, lines: Mapping[str, int]) -> Case:
+    if not isinstance(data, Mapping):
+        kind = "a list" if isinstance(data, list) else f"{data!r}"
+        raise CaseError(
+            [
+                Problem(
+                    source,
+                    f"found {kind} at the top level; expected a mapping of "
+                    "case-form keys to values",
+                )
+            ]
+        )
+    vocab = vocabulary()
+    graph, problems = mapping_to_graph(data, vocab, source, lines)
+    subject = next(graph.subjects(RDF.type, IPO.ProcurementCase))
+    return _validated(graph, subject, source, lines, problems)
+
+
+def _from_graph(data: Graph, source: str) -> Case:
+    vocab = vocabulary()
+    cases = sorted(set(data.subjects(RDF.type, IPO.ProcurementCase)))
+    if len(cases) != 1:
+        found = "no ipo:ProcurementCase" if not cases else f"{len(cases)} cases"
+        raise CaseError(
+            [Problem(source, f"found {found}; expected exactly one ipo:ProcurementCase")]
+        )
+    subject = cases[0]
+    problems = [
+        Problem(
+            source,
+            f"found a statement about <{s}>; allowed: statements about the case <{subject}> only",
+        )
+        for s in sorted({s for s in data.subjects() if s != subject})
+    ]
+    case_id = data.value(subject, IPO.caseId)
+    if (
+        isinstance(case_id, Literal)
+        and isinstance(subject, URIRef)
+        and subject != case_iri(str(case_id))
+    ):
+        problems.append(
+            Problem(
+                source,
+                f"found case IRI <{subject}> with id {str(case_id)!r}; "
+                f"allowed: <{case_iri(str(case_id))}>",
+                key="id",
+            )
+        )
+    graph = Graph(identifier=subject)
+    for triple in data.triples((subject, None, None)):
+        graph.add(triple)
+    return _validated(normalise(graph, vocab), subject, source, {}, problems)
+
+
+def _validated(
+    graph: Graph, subject, source: str, lines: Mapping[str, int], problems: list[Problem]
+) -> Case:
+    problems = problems + check_graph(graph, subject, source, lines)
+    if problems:
+        raise CaseError(problems)
+    facts = graph_to_facts(graph, subject, vocabulary())
+    return Case(id=str(facts["id"]), iri=subject, graph=graph, facts=facts, source=source)
+
+
+def _json_key_lines(text: str, data: Any) -> dict[str, int]:
+    """Line of each top-level key of a JSON case (json keeps no positions; keys are unique)."""
+    if not isinstance(data, Mapping):
+        return {}
+    lines = {}
+    for key in data:
+        match = re.search(r'"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:', text)
+        if match:
+            lines[key] = text.count("\n", 0, match.start()) + 1
+    return lines
+
+
+def _rdf_syntax_problem(source: str, rdf_format: str, exc: Exception) -> Problem:
+    text = " ".join(str(exc).split())
+    match = re.search(r"[Ll]ine:?\s*(\d+)", text) or re.search(r"at line (\d+)", text)
+    line = int(match.group(1)) if match else getattr(exc, "lines", None)
+    if isinstance(line, int) and hasattr(exc, "lines") and not match:
+        line = exc.lines + 1
+    detail = getattr(exc, "message", None) or text
+    return Problem(
+        source,
+        f"malformed {rdf_format}: {str(detail)[:200]}",
+        line if isinstance(line, int) else None,
+    )
