@@ -63,10 +63,10 @@ def load_case(source: CaseSource) -> Case:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         try:
-            data = load_yaml(text, name)
+            data, problems = load_yaml(text, name)
         except YamlSyntaxError as exc:
             raise CaseError(exc.problems) from None
-        return _from_mapping(data, name, getattr(data, "key_lines", {}))
+        return _from_mapping(data, name, getattr(data, "key_lines", {}), problems)
     if suffix == ".json":
         try:
             data = json.loads(text)
@@ -92,7 +92,9 @@ def load_case(source: CaseSource) -> Case:
     return _from_graph(graph, name)
 
 
-def _from_mapping(data: Any, source: str, lines: Mapping[str, int]) -> Case:
+def _from_mapping(
+    data: Any, source: str, lines: Mapping[str, int], problems: list[Problem] | None = None
+) -> Case:
     if not isinstance(data, Mapping):
         kind = "a list" if isinstance(data, list) else f"{data!r}"
         raise CaseError(
@@ -105,9 +107,9 @@ def _from_mapping(data: Any, source: str, lines: Mapping[str, int]) -> Case:
             ]
         )
     vocab = vocabulary()
-    graph, problems = mapping_to_graph(data, vocab, source, lines)
+    graph, found = mapping_to_graph(data, vocab, source, lines)
     subject = next(graph.subjects(RDF.type, IPO.ProcurementCase))
-    return _validated(graph, subject, source, lines, problems)
+    return _validated(graph, subject, source, lines, (problems or []) + found)
 
 
 def _from_graph(data: Graph, source: str) -> Case:
@@ -151,7 +153,7 @@ def _validated(
 ) -> Case:
     problems = problems + check_graph(graph, subject, source, lines)
     if problems:
-        raise CaseError(problems)
+        raise CaseError(sorted(problems, key=lambda p: p.line or 0))
     facts = graph_to_facts(graph, subject, vocabulary())
     return Case(id=str(facts["id"]), iri=subject, graph=graph, facts=facts, source=source)
 
@@ -169,14 +171,11 @@ def _json_key_lines(text: str, data: Any) -> dict[str, int]:
 
 
 def _rdf_syntax_problem(source: str, rdf_format: str, exc: Exception) -> Problem:
+    """One line for an rdflib parse error (its messages span lines and quote the input)."""
+    why = getattr(exc, "_why", None)  # rdflib's Turtle/N3 BadSyntax
+    if why is not None:
+        return Problem(source, f"malformed {rdf_format}: {why}", getattr(exc, "lines", 0) + 1)
     text = " ".join(str(exc).split())
-    match = re.search(r"[Ll]ine:?\s*(\d+)", text) or re.search(r"at line (\d+)", text)
-    line = int(match.group(1)) if match else getattr(exc, "lines", None)
-    if isinstance(line, int) and hasattr(exc, "lines") and not match:
-        line = exc.lines + 1
-    detail = getattr(exc, "message", None) or text
-    return Problem(
-        source,
-        f"malformed {rdf_format}: {str(detail)[:200]}",
-        line if isinstance(line, int) else None,
-    )
+    match = re.search(r"line:?\s*(\d+)", text, re.IGNORECASE)
+    return Problem(source, f"malformed {rdf_format}: {text[:200]}",
+                   int(match.group(1)) if match else None)

@@ -90,10 +90,11 @@ class _FileParser:
             self.problem(None, "empty file; expected theme, title and rules")
             return []
         try:
-            data = load_yaml(text, self.source)
+            data, problems = load_yaml(text, self.source)
         except YamlSyntaxError as exc:
             self.problems.extend(exc.problems)
             return []
+        self.problems.extend(problems)
         if not isinstance(data, Mapping):
             self.problem(
                 getattr(data, "line", 1),

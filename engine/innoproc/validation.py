@@ -80,7 +80,7 @@ def _shown(value) -> str:
             XSD.boolean: "boolean",
         }.get(value.datatype, "text")
         return f"{text!r} ({kind})" if kind == "text" else f"{text} ({kind})"
-    return f"<{value}>"
+    return _short(value)
 
 
 def check_graph(

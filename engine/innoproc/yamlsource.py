@@ -29,7 +29,7 @@ class LineList(list):
 
 
 class YamlSyntaxError(Exception):
-    """The text is not YAML, or repeats a key; carries the problems found."""
+    """The text is not YAML; carries the problem found."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -41,13 +41,17 @@ def line_of(obj: Any, default: int | None = None) -> int | None:
     return getattr(obj, "line", default)
 
 
-def load_yaml(text: str, source: str) -> Any:
-    """Parse one YAML document into LineDict/LineList/scalars; ``None`` for an empty document."""
+def load_yaml(text: str, source: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document into LineDict/LineList/scalars (``None`` for an empty document).
+
+    Also returns the repeated and non-text keys it found: they are problems of the file, but
+    not ones that stop the rest of it from being checked.
+    """
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None
+            return None, []
         problems: list[Problem] = []
         data = _build(node, loader, source, problems)
     except yaml.YAMLError as exc:
@@ -57,9 +61,7 @@ def load_yaml(text: str, source: str) -> Any:
         raise YamlSyntaxError([Problem(source, f"malformed YAML: {what}", line=line)]) from None
     finally:
         loader.dispose()
-    if problems:
-        raise YamlSyntaxError(problems)
-    return data
+    return data, problems
 
 
 def _build(node: yaml.Node, loader: yaml.SafeLoader, source: str, problems: list[Problem]) -> Any:

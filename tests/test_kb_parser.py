@@ -1,0 +1,163 @@
+"""Rule files: parsed into the typed rule model, and refused with file:line for every problem."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from innoproc import KnowledgeBase, KnowledgeBaseError, load_case
+from innoproc.rulemodel import AnyOf, FactTest, Not
+
+GOOD_RULE = """
+  - id: {id}
+    title: A rule
+    clauses: [{clause}]
+    rationale: Because.
+    priority: 50
+    when:
+{when}
+    then:
+      {kind}:
+        id: {conclusion}
+        {body}
+"""
+FINDING_BODY = "kind: challenge\n        severity: high\n        summary: S."
+REC_BODY = "summary: S.\n        actions: [Do it.]"
+
+
+def rule(id="r1", clause="CH-1", when="      trl: {le: 4}", kind="finding", conclusion="c1",
+         body=None):
+    body = body or (FINDING_BODY if kind == "finding" else REC_BODY)
+    return GOOD_RULE.format(id=id, clause=clause, when=when, kind=kind, conclusion=conclusion,
+                            body=body)
+
+
+def make_kb(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "kb"
+    (folder / "rules").mkdir(parents=True)
+    shutil.copytree(ROOT / "kb" / "schema", folder / "schema")
+    for name, rules in files.items():
+        (folder / "rules" / f"{name}.yaml").write_text(
+            f"theme: {name}\ntitle: Test rules\nrules:{rules}")
+    return folder
+
+
+def problems_of(folder: Path) -> list[str]:
+    with pytest.raises(KnowledgeBaseError) as caught:
+        KnowledgeBase.load(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_good_rule_is_parsed_into_the_model_with_classes_resolved(tmp_path):
+    when = ("      all:\n        - procedure: {is_a: RigidProcedure}\n"
+            "        - any:\n            - trl: {le: 4}\n            - not: {phases: {after: "
+            "development}}")
+    kb = KnowledgeBase.load(make_kb(tmp_path, one=rule(when=when)))
+    (spec,) = kb.rules
+    procedure, either = spec.when.items
+    assert isinstance(procedure, FactTest) and procedure.values == {
+        "open", "restricted", "price-enquiry", "invitation-to-tender"}
+    assert isinstance(either, AnyOf) and isinstance(either.items[1], Not)
+    assert either.items[1].item.values == {"manufacturing", "installation", "servicing",
+                                           "decommissioning"}
+    assert spec.source.endswith("one.yaml") and spec.line == 4
+
+
+@pytest.mark.parametrize("rules, expected_line, message", [
+    (rule(when="      budget: {le: 4}"), 10, "unknown case key 'budget'"),
+    (rule(when="      procedure: tender"), 10, "unknown value 'tender'; allowed:"),
+    (rule(when="      procedure: {is_a: FastProcedure}"), 10,
+     "unknown ontology class 'FastProcedure'; allowed:"),
+    (rule(when="      procedure: {is_a: LifeCyclePhase}"), 10,
+     "class LifeCyclePhase has no values of procedure"),
+    (rule(when="      award_basis: {after: lowest-price}"), 10, "needs ordered values"),
+    (rule(when="      sourcing: {lt: 3}"), 10, "lt compares numbers"),
+    (rule(when="      procedure: {all_of: [open]}"), 10, "all_of applies to list keys only"),
+    (rule(when="      trl: {near: 4}"), 10, "unknown operator 'near'"),
+    (rule(when="      fair_return: maybe"), 10, "found 'maybe'; allowed: a boolean value"),
+    (rule(clause="CH-9"), 6, "unknown clause id 'CH-9'"),
+    (rule(when="      finding: nothing-makes-this"), 10,
+     "condition on finding 'nothing-makes-this', but no rule concludes it"),
+    (rule(when="      recommendation: {about: REC-2}"), 10,
+     "condition on a recommendation about REC-2, but no rule concludes one"),
+    (rule(when="      trl: 3\n      procedure: open"), 10, "found several keys"),
+    (rule(when="      at_least: 3\n      of: [{trl: 3}, {trl: 4}]"), 10,
+     "found 3 of only 2 conditions"),
+    (rule(clause="REC-1"), 11, "a challenge finding must cite a challenge clause"),
+    (rule(kind="recommendation", clause="CH-1"), 11, "a recommendation must cite a "
+                                                    "recommendation clause"),
+])
+def test_each_rule_problem_names_file_line_and_what_is_allowed(
+        tmp_path, rules, expected_line, message):
+    found = problems_of(make_kb(tmp_path, theme=rules))
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{tmp_path / 'kb/rules/theme.yaml'}:{expected_line}:")
+    assert message in found[0]
+
+
+def test_structure_errors_come_from_the_schema_with_their_line(tmp_path):
+    bad = rule().replace("    priority: 50\n", "    priority: high\n").replace(
+        "    rationale: Because.\n", "")
+    found = problems_of(make_kb(tmp_path, theme=bad))
+    assert any(":4:" in p and "'rationale' is a required property" in p for p in found)
+    assert any(":7:" in p and "priority" in p and "'high' is not of type 'integer'" in p
+               for p in found)
+
+
+def test_duplicate_rule_and_conclusion_ids_across_files_name_both_places(tmp_path):
+    found = problems_of(make_kb(tmp_path, a=rule(), b=rule()))
+    assert any("b.yaml:4: duplicate rule id 'r1' (first defined at" in p and "a.yaml:4" in p
+               for p in found)
+    assert any("duplicate conclusion id 'c1'" in p for p in found)
+
+
+def test_a_cycle_through_conclusions_is_refused(tmp_path):
+    rules = (rule(id="r1", conclusion="c1", when="      not: {finding: c2}")
+             + rule(id="r2", conclusion="c2", when="      finding: c1"))
+    found = problems_of(make_kb(tmp_path, theme=rules))
+    assert any("cycle" in p and "r1" in p and "r2" in p for p in found)
+
+
+def test_malformed_yaml_and_empty_rule_files(tmp_path):
+    folder = make_kb(tmp_path, good=rule())
+    (folder / "rules" / "broken.yaml").write_text("theme: x\nrules: [\n")
+    (folder / "rules" / "empty.yaml").write_text("")
+    found = problems_of(folder)
+    assert any("broken.yaml:3: malformed YAML" in p for p in found)
+    assert any("empty.yaml: empty file" in p for p in found)
+
+
+def test_a_kb_from_another_folder_gives_advice(tmp_path):
+    folder = make_kb(tmp_path, one=rule(when="      trl: {le: 4}"))
+    advice = KnowledgeBase.load(folder).advise(load_case({"id": "x", "trl": 3}))
+    assert [(i.id, i.rule) for i in advice.findings] == [("c1", "r1")]
+    assert KnowledgeBase.load(folder).advise(load_case({"id": "x"})).items == ()
+
+
+def test_cli_kb_check_reports_problems_and_exits_2(tmp_path):
+    folder = make_kb(tmp_path, theme=rule(when="      budget: 3"))
+    result = subprocess.run([sys.executable, "-m", "innoproc", "kb", "check", "--kb", str(folder)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"{folder}/rules/theme.yaml:10: rule r1: unknown case key 'budget'" in result.stderr
+
+
+def test_the_bundled_kb_passes_its_own_schema_and_checks():
+    import json
+
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads((ROOT / "kb/schema/rules.schema.json")
+                                                .read_text()))
+    for path in sorted((ROOT / "kb" / "rules").glob("*.yaml")):
+        assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
+    result = subprocess.run([sys.executable, "-m", "innoproc", "kb", "check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
