@@ -8,13 +8,13 @@ import os
 import subprocess
 import sys
 
-from conftest import CASES, case_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from innoproc import load_case
 from innoproc.evaluate import forward_chain
 from innoproc.vocabulary import vocabulary
+
+from conftest import CASES, case_files
 
 
 def _engine_conclusions(kb, facts):

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from innoproc import KnowledgeBase, KnowledgeBaseError, load_case
 from innoproc.rulemodel import AnyOf, FactTest, Not
+
+from conftest import ROOT
 
 GOOD_RULE = """
   - id: {id}

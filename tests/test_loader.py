@@ -12,8 +12,9 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from conftest import DATA
 from innoproc import CaseError, load_case
+
+from conftest import DATA
 
 
 def _problems(tmp_path: Path, name: str, text: str) -> list[str]:

@@ -109,11 +109,12 @@ class _List(list):
 
 
 def test_tied_order_is_the_same_under_every_hash_seed():
+    here = os.path.dirname(__file__)
     script = (
-        "import sys; sys.path.insert(0, {here!r}); import test_strategy as t; "
+        f"import sys; sys.path.insert(0, {here!r}); import test_strategy as t; "
         "e = t.TiedRules(); e.reset(); e.declare(t.Item()); e.declare(t.Block(rule=3)); "
         "e.run(); print(e.fired)"
-    ).format(here=os.path.dirname(__file__))
+    )
     outputs = set()
     for seed in ("0", "1", "2", "3", "99"):
         result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
