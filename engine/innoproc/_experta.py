@@ -27,20 +27,23 @@ _root = logging.getLogger()
 if not _root.handlers:
     _root.addHandler(logging.NullHandler())
 
-from experta import AS, NOT, Fact, KnowledgeEngine, P, Rule, W  # noqa: E402
+from experta import AS, NOT, TEST, Fact, KnowledgeEngine, P, Rule, W  # noqa: E402
 from experta.activation import Activation  # noqa: E402
 from experta.agenda import Agenda  # noqa: E402
+from experta.matchers import ReteMatcher  # noqa: E402
 from experta.strategies import DepthStrategy  # noqa: E402
 
 __all__ = [
     "AS",
     "NOT",
+    "TEST",
     "Activation",
     "Agenda",
     "DepthStrategy",
     "Fact",
     "KnowledgeEngine",
     "P",
+    "ReteMatcher",
     "Rule",
     "W",
 ]

@@ -1,20 +1,27 @@
 """Compile the rule model onto experta.
 
-Each rule becomes one experta rule per conjunction of its condition's disjunctive normal form.
-All fact literals of a conjunction test the single ``CaseFacts`` fact (one fact per case keeps
-experta's propagation cost low: it grows with the number of facts, not of fields); conclusion
-literals match ``Reached`` facts. Every branch also requires that its own conclusion has not been
-reached, so a rule fires at most once per case whichever branch matched first. Salience puts
-lower strata first, then higher priority.
+A rule's condition is put in disjunctive normal form and its conjunctions are grouped by the
+conclusion literals they test; each group becomes one experta rule. The case is one
+``CaseFacts`` fact (experta's cost grows with the number of facts declared, not with their
+fields), matched by a pattern every rule shares, and a ``TEST`` holds when the fact literals of
+any conjunction in the group hold on it. Conclusion literals become joins on ``Reached`` facts
+and ``NOT``s over them, so chaining from facts to findings to recommendations to strategy is
+experta's RETE work. A rule that compiles to several experta rules, or whose premises may match
+several conclusions, also requires that its own conclusion has not been reached, so it fires at
+most once per case whichever branch matched first. Salience puts lower strata first, then higher
+priority.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
+from inspect import Parameter, Signature
 from typing import Any
 
-from ._experta import AS, NOT, Fact, KnowledgeEngine, P, Rule, W
-from .normalform import Conjunct, Literal, dnf
+from ._experta import AS, NOT, TEST, Fact, KnowledgeEngine, P, Rule
+from .matcher import OnceResetMatcher
+from .normalform import Literal, dnf
 from .rulemodel import ConclusionTest, FactTest, RuleSpec
 from .strategy import TotalOrderStrategy
 
@@ -31,26 +38,23 @@ class Reached(Fact):
 
 @dataclass(frozen=True)
 class Branch:
-    """One compiled conjunction of a rule, with what its firing must record."""
+    """One compiled experta rule: the conjunctions of a rule that test the same conclusions."""
 
     rule: RuleSpec
     index: int
-    conjunct: Conjunct
+    conclusions: tuple[Literal, ...]
+    alternatives: tuple[tuple[Literal, ...], ...]  # the fact literals of each conjunction
+    guarded: bool = True  # must also test that its conclusion is not reached yet
 
-    @property
-    def fact_keys(self) -> tuple[str, ...]:
-        return tuple(
-            dict.fromkeys(lit.test.key for lit in self.conjunct if isinstance(lit.test, FactTest))
-        )
+    def keys_read(self, case: Any) -> tuple[str, ...]:
+        """Case keys behind a firing: those of the first alternative that holds for ``case``."""
+        chosen = next((alt for alt in self.alternatives if _all_hold(alt, case)), ())
+        return tuple(dict.fromkeys(lit.test.key for lit in chosen))
 
     @property
     def absent(self) -> tuple[str, ...]:
-        """Descriptions of the conclusions this branch required to be absent."""
-        return tuple(
-            lit.describe()
-            for lit in self.conjunct
-            if isinstance(lit.test, ConclusionTest) and lit.negated
-        )
+        """Descriptions of the conclusions this branch requires to be absent."""
+        return tuple(lit.describe() for lit in self.conclusions if lit.negated)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class AdvisorEngine(KnowledgeEngine):
     """Base class of compiled engines: runs one case at a time and records every firing."""
 
     __strategy__ = TotalOrderStrategy
+    __matcher__ = OnceResetMatcher
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,80 +90,97 @@ class AdvisorEngine(KnowledgeEngine):
         return self.firings
 
 
-def _field_check(literals: list[Literal]):
-    """One experta field constraint that passes when every literal on this key holds."""
-    tests = [(lit.test.holds, lit.negated) for lit in literals]
+def _holds(lit: Literal, case: Any) -> bool:
+    """Two-valued truth of a fact literal on the case fact (a missing key fails every test
+    except ``unknown``, which is what three-valued logic asks of a rule that must be true)."""
+    test = lit.test
+    if test.op in ("known", "unknown"):
+        return (test.key in case) == ((test.op == "known") != lit.negated)
+    return test.key in case and test.holds(case[test.key]) != lit.negated
 
-    def check(value: Any) -> bool:
-        return all(holds(value) != negated for holds, negated in tests)
 
-    return P(check)
+def _all_hold(literals: tuple[Literal, ...], case: Any) -> bool:
+    return all(_holds(lit, case) for lit in literals)
+
+
+def _alternatives_test(alternatives: tuple[tuple[Literal, ...], ...]):
+    """A TEST element that holds when any alternative holds on the bound case fact."""
+
+    def test(**bindings: Any) -> bool:
+        case = bindings["case"]
+        return any(_all_hold(alt, case) for alt in alternatives)
+
+    # experta passes TEST the bindings named in its signature; name only the case fact
+    test.__signature__ = Signature([Parameter("case", Parameter.KEYWORD_ONLY)])
+    return TEST(test)
+
+
+@cache
+def _clause_check(clause: str) -> Any:
+    """One shared field constraint per clause, so experta builds one alpha node for it."""
+    return P(lambda clauses: clause in clauses)
 
 
 def _conclusion_pattern(test: ConclusionTest) -> Reached:
     if test.id is not None:
         return Reached(id=test.id, kind=test.kind)
-    about = test.about
-    return Reached(kind=test.kind, clauses=P(lambda clauses: about in clauses))
+    return Reached(kind=test.kind, clauses=_clause_check(test.about))
 
 
 def _compile_branch(branch: Branch, salience: int) -> tuple[Rule, Any]:
-    fields: dict[str, list[Literal]] = {}
-    absent_keys: list[str] = []
-    patterns: list[Any] = []
+    patterns: list[Any] = [AS.case << CaseFacts()]
+    if any(branch.alternatives):
+        patterns.append(_alternatives_test(branch.alternatives))
     premise_names: list[str] = []
-    for lit in branch.conjunct:
-        test = lit.test
-        if isinstance(test, FactTest):
-            if test.op in ("known", "unknown"):
-                if (test.op == "unknown") != lit.negated:  # the fact must be absent
-                    absent_keys.append(test.key)
-                else:  # the fact must be stated, whatever its value
-                    fields.setdefault(test.key, [])
-            else:  # stated and passing (or, negated, stated and failing) the test
-                fields.setdefault(test.key, []).append(lit)
-        elif lit.negated:
-            patterns.append(NOT(_conclusion_pattern(test)))
+    for lit in branch.conclusions:
+        if lit.negated:
+            patterns.append(NOT(_conclusion_pattern(lit.test)))
         else:
             name = f"p{len(premise_names)}"
             premise_names.append(name)
-            patterns.append(getattr(AS, name) << _conclusion_pattern(test))
-
-    checks = {key: (_field_check(lits) if lits else W()) for key, lits in fields.items()}
-    case_pattern = AS.case << CaseFacts(**checks)
-    negated_cases = [NOT(CaseFacts(**{key: W()})) for key in absent_keys]
-    own = NOT(Reached(id=branch.rule.then.id))
+            patterns.append(getattr(AS, name) << _conclusion_pattern(lit.test))
+    if branch.guarded:  # another branch, or another matching premise, could fire it again
+        patterns.append(NOT(Reached(id=branch.rule.then.id)))
     spec = branch.rule
-    keys = branch.fact_keys
     absent = branch.absent
     conclusion = spec.then
 
     def fire(engine: AdvisorEngine, case, **premises) -> None:
-        engine.firings.append(
-            Firing(
-                rule_id=spec.id,
-                conclusion_id=conclusion.id,
-                facts=tuple((key, case.get(key)) for key in keys),
-                premises=tuple(premises[name]["id"] for name in premise_names),
-                absent=absent,
-            )
-        )
+        engine.firings.append(Firing(
+            rule_id=spec.id,
+            conclusion_id=conclusion.id,
+            facts=tuple((key, case.get(key)) for key in branch.keys_read(case)),
+            premises=tuple(premises[name]["id"] for name in premise_names),
+            absent=absent,
+        ))
         engine.declare(Reached(id=conclusion.id, kind=conclusion.kind, clauses=spec.clauses))
 
     fire.__name__ = f"rule_{spec.ordinal}_{branch.index}"
     fire.ordinal = spec.ordinal  # copied onto the Rule by experta; read by the strategy
     fire.branch = branch.index
-    rule = Rule(case_pattern, *negated_cases, *patterns, own, salience=salience)(fire)
+    rule = Rule(*patterns, salience=salience)(fire)
     return rule, fire
 
 
 def branches(rules: list[RuleSpec]) -> list[Branch]:
-    """Every (rule, conjunct) pair, in KB order."""
-    return [Branch(rule, i, conj) for rule in rules for i, conj in enumerate(dnf(rule.when))]
+    """The experta rules to build, in KB order: one per rule and set of conclusion literals."""
+    result = []
+    for rule in rules:
+        groups: dict[tuple[Literal, ...], list[tuple[Literal, ...]]] = {}
+        for conjunct in dnf(rule.when):
+            conclusions = tuple(lit for lit in conjunct if isinstance(lit.test, ConclusionTest))
+            facts = tuple(lit for lit in conjunct if isinstance(lit.test, FactTest))
+            groups.setdefault(conclusions, []).append(facts)
+        for index, (conclusions, alternatives) in enumerate(groups.items()):
+            result.append(Branch(rule, index, conclusions, tuple(alternatives)))
+        if len(groups) == 1 and not any(lit.test.about and not lit.negated for lit in conclusions):
+            # one branch whose premises are named conclusions matches at most one set of facts
+            result[-1] = replace(result[-1], guarded=False)
+    return result
 
 
 def compile_engine(rules: list[RuleSpec]) -> type[AdvisorEngine]:
-    """A KnowledgeEngine subclass holding one experta rule per branch of every rule."""
+    """A KnowledgeEngine subclass holding the experta rules of every rule in the KB."""
     top = max((r.stratum for r in rules), default=0)
     members: dict[str, Any] = {}
     for branch in branches(rules):

@@ -39,7 +39,7 @@ def advice_graph(advice: Advice) -> Graph:
     g.add((run, PROV.used, case))
     g.add((run, PROV.wasAssociatedWith, IPO.innoprocEngine))
     g.add((IPO.innoprocEngine, RDF.type, IPO.InferenceEngine))
-    g.add((run, IPO.knowledgeBase, Literal(advice.kb_fingerprint)))
+    g.add((run, IPO.knowledgeBaseFingerprint, Literal(advice.kb_fingerprint)))
 
     vocab = vocabulary()
     item_iris = {item.id: URIRef(f"{run}/item/{quote(item.id, safe='')}") for item in advice.items}
@@ -55,7 +55,7 @@ def advice_graph(advice: Advice) -> Graph:
             g.add((rule, IPO.restsOn, CLAUSE[clause]))
         g.add((firing, RDF.type, IPO.RuleFiring))
         g.add((firing, IPO.firedRule, rule))
-        g.add((firing, PROV.wasInformedBy, run))
+        g.add((firing, IPO.partOfRun, run))
         association = BNode()
         g.add((firing, PROV.qualifiedAssociation, association))
         g.add((association, RDF.type, PROV.Association))
@@ -66,7 +66,7 @@ def advice_graph(advice: Advice) -> Graph:
             fact = URIRef(f"{case}/fact/{quote(key, safe='')}")
             g.add((fact, RDF.type, IPO.CaseFact))
             g.add((fact, IPO.aboutKey, Literal(key)))
-            g.add((fact, PROV.wasDerivedFrom, case))
+            g.add((fact, IPO.factOfCase, case))
             for term in _value_terms(vocab, key, value):
                 g.add((fact, RDF.value, term))
             g.add((firing, PROV.used, fact))
