@@ -10,10 +10,11 @@ import sys
 import pytest
 from rdflib import PROV, RDF, Graph
 
-from conftest import CASES, DATA
 from innoproc import Advice, AdviceItem, advise, load_case
 from innoproc.provenance import advice_graph
 from innoproc.vocabulary import IPO, ontology_graph, vocabulary
+
+from conftest import CASES, DATA
 
 RICH_CASE = CASES / "cern-prototype-abnormally-low-bid.yaml"
 
