@@ -124,6 +124,30 @@ def test_a_cycle_through_conclusions_is_refused(tmp_path):
     assert any("cycle" in p and "r1" in p and "r2" in p for p in found)
 
 
+@pytest.mark.parametrize("when", [
+    "      all: [{trl: {le: 3}}, {trl: {ge: 5}}]",
+    "      all: [{trl: {gt: 3}}, {trl: {lt: 4}}]",
+    "      all: [{procedure: open}, {not: {procedure: {is_a: RigidProcedure}}}]",
+    "      all: [{trl: unknown}, {trl: {le: 4}}]",
+    "      all: [{finding: c0}, {not: {finding: c0}}]",
+    "      any: [{all: [{award_basis: best-value}, {award_basis: lowest-price}]},"
+    " {all: [{fair_return: true}, {fair_return: false}]}]",
+])
+def test_a_rule_that_can_never_fire_is_refused(tmp_path, when):
+    rules = rule(id="r0", conclusion="c0") + rule(when=when)
+    found = problems_of(make_kb(tmp_path, theme=rules))
+    assert len(found) == 1, found
+    assert ":18: rule r1 can never fire" in found[0]
+
+
+def test_a_rule_resting_only_on_a_dead_rule_is_dead_too(tmp_path):
+    rules = (rule(id="r0", conclusion="c0", when="      all: [{trl: 3}, {trl: 4}]")
+             + rule(id="r1", conclusion="c1", when="      finding: c0"))
+    found = problems_of(make_kb(tmp_path, theme=rules))
+    assert [p.split(": ", 2)[1] for p in found] == ["rule r0 can never fire",
+                                                    "rule r1 can never fire"]
+
+
 def test_malformed_yaml_and_empty_rule_files(tmp_path):
     folder = make_kb(tmp_path, good=rule())
     (folder / "rules" / "broken.yaml").write_text("theme: x\nrules: [\n")

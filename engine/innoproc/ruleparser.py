@@ -28,6 +28,7 @@ from .rulemodel import (
     RuleSpec,
     leaves,
 )
+from .reachability import unreachable_rules
 from .vocabulary import Vocabulary
 from .yamlsource import LineDict, LineList, YamlSyntaxError, load_yaml
 
@@ -60,7 +61,11 @@ def parse_kb(kb_folder: Path, vocab: Vocabulary) -> list[RuleSpec]:
     strata, cycle_problems = stratify(rules)
     if cycle_problems:
         raise KnowledgeBaseError(cycle_problems)
-    return [_with_stratum(r, strata[r.id]) for r in rules]
+    rules = [_with_stratum(r, strata[r.id]) for r in rules]
+    dead = unreachable_rules(rules, vocab)
+    if dead:
+        raise KnowledgeBaseError(dead)
+    return rules
 
 
 def _with_stratum(rule: RuleSpec, stratum: int) -> RuleSpec:
