@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .errors import KnowledgeBaseError, Problem
+from .reachability import unreachable_rules
 from .rulemodel import (
     All,
     AnyOf,
@@ -28,7 +29,6 @@ from .rulemodel import (
     RuleSpec,
     leaves,
 )
-from .reachability import unreachable_rules
 from .vocabulary import Vocabulary
 from .yamlsource import LineDict, LineList, YamlSyntaxError, load_yaml
 
