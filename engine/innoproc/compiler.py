@@ -14,6 +14,7 @@ priority.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from inspect import Parameter, Signature
@@ -48,7 +49,7 @@ class Branch:
 
     def keys_read(self, case: Any) -> tuple[str, ...]:
         """Case keys behind a firing: those of the first alternative that holds for ``case``."""
-        chosen = next((alt for alt in self.alternatives if _all_hold(alt, case)), ())
+        chosen = next((alt for alt in self.alternatives if _alternatives_check((alt,))(case)), ())
         return tuple(dict.fromkeys(lit.test.key for lit in chosen))
 
     @property
@@ -90,25 +91,43 @@ class AdvisorEngine(KnowledgeEngine):
         return self.firings
 
 
-def _holds(lit: Literal, case: Any) -> bool:
-    """Two-valued truth of a fact literal on the case fact (a missing key fails every test
-    except ``unknown``, which is what three-valued logic asks of a rule that must be true)."""
-    test = lit.test
+def _literal_check(lit: Literal) -> Callable[[Any], bool]:
+    """A predicate on the case fact for one fact literal, in two-valued form.
+
+    A missing key fails every test except ``unknown``: a rule must be *true* to fire, and a
+    test on an unknown fact is not. Built once per literal at compile time, because these
+    predicates run for every rule on every case.
+    """
+    test, key, negated = lit.test, lit.test.key, lit.negated
     if test.op in ("known", "unknown"):
-        return (test.key in case) == ((test.op == "known") != lit.negated)
-    return test.key in case and test.holds(case[test.key]) != lit.negated
+        want_stated = (test.op == "known") != negated
+        return lambda case: (key in case) == want_stated
+    holds = test.holds
+    return lambda case: key in case and holds(case[key]) != negated
 
 
-def _all_hold(literals: tuple[Literal, ...], case: Any) -> bool:
-    return all(_holds(lit, case) for lit in literals)
+def _alternatives_check(alternatives: tuple[tuple[Literal, ...], ...]):
+    """A predicate on the case fact: does any alternative hold in full?"""
+    compiled = [[_literal_check(lit) for lit in alt] for alt in alternatives]
+
+    def check(case: Any) -> bool:
+        for checks in compiled:
+            for literal_holds in checks:
+                if not literal_holds(case):
+                    break
+            else:
+                return True
+        return False
+
+    return check
 
 
 def _alternatives_test(alternatives: tuple[tuple[Literal, ...], ...]):
     """A TEST element that holds when any alternative holds on the bound case fact."""
+    check = _alternatives_check(alternatives)
 
     def test(**bindings: Any) -> bool:
-        case = bindings["case"]
-        return any(_all_hold(alt, case) for alt in alternatives)
+        return check(bindings["case"])
 
     # experta passes TEST the bindings named in its signature; name only the case fact
     test.__signature__ = Signature([Parameter("case", Parameter.KEYWORD_ONLY)])
