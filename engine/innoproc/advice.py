@@ -14,6 +14,7 @@ from typing import Any
 from .compiler import Firing
 from .loader import Case
 from .rulemodel import FactValue, RuleSpec
+from .vocabulary import vocabulary
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,10 @@ class Advice:
             },
             "findings": [item.to_dict() for item in self.findings],
             "recommendations": [item.to_dict() for item in self.recommendations],
-            "knowledge_base": {"fingerprint": self.kb_fingerprint},
+            "knowledge_base": {
+                "fingerprint": self.kb_fingerprint,
+                "ontology_version": vocabulary().version(),
+            },
         }
 
 

@@ -165,13 +165,15 @@ def _compile_branch(branch: Branch, salience: int) -> tuple[Rule, Any]:
     conclusion = spec.then
 
     def fire(engine: AdvisorEngine, case, **premises) -> None:
-        engine.firings.append(Firing(
-            rule_id=spec.id,
-            conclusion_id=conclusion.id,
-            facts=tuple((key, case.get(key)) for key in branch.keys_read(case)),
-            premises=tuple(premises[name]["id"] for name in premise_names),
-            absent=absent,
-        ))
+        engine.firings.append(
+            Firing(
+                rule_id=spec.id,
+                conclusion_id=conclusion.id,
+                facts=tuple((key, case.get(key)) for key in branch.keys_read(case)),
+                premises=tuple(premises[name]["id"] for name in premise_names),
+                absent=absent,
+            )
+        )
         engine.declare(Reached(id=conclusion.id, kind=conclusion.kind, clauses=spec.clauses))
 
     fire.__name__ = f"rule_{spec.ordinal}_{branch.index}"

@@ -177,5 +177,6 @@ def _rdf_syntax_problem(source: str, rdf_format: str, exc: Exception) -> Problem
         return Problem(source, f"malformed {rdf_format}: {why}", getattr(exc, "lines", 0) + 1)
     text = " ".join(str(exc).split())
     match = re.search(r"line:?\s*(\d+)", text, re.IGNORECASE)
-    return Problem(source, f"malformed {rdf_format}: {text[:200]}",
-                   int(match.group(1)) if match else None)
+    return Problem(
+        source, f"malformed {rdf_format}: {text[:200]}", int(match.group(1)) if match else None
+    )

@@ -23,13 +23,21 @@ def unreachable_rules(rules: list[RuleSpec], vocab: Vocabulary) -> list[Problem]
     alive: dict[str, bool] = {}
     for rule in sorted(rules, key=lambda r: (r.stratum, r.ordinal)):
         alive[rule.id] = any(_satisfiable(c, vocab, rules, alive) for c in dnf(rule.when))
-    return [Problem(r.source, f"rule {r.id} can never fire: every way of meeting its condition "
-                              "contradicts itself (or needs a conclusion no live rule reaches)",
-                    r.line) for r in rules if not alive[r.id]]
+    return [
+        Problem(
+            r.source,
+            f"rule {r.id} can never fire: every way of meeting its condition "
+            "contradicts itself (or needs a conclusion no live rule reaches)",
+            r.line,
+        )
+        for r in rules
+        if not alive[r.id]
+    ]
 
 
-def _satisfiable(conjunct: Conjunct, vocab: Vocabulary, rules: list[RuleSpec],
-                 alive: dict[str, bool]) -> bool:
+def _satisfiable(
+    conjunct: Conjunct, vocab: Vocabulary, rules: list[RuleSpec], alive: dict[str, bool]
+) -> bool:
     by_key: dict[str, list[Literal]] = {}
     for lit in conjunct:
         if isinstance(lit.test, FactTest):
@@ -39,20 +47,31 @@ def _satisfiable(conjunct: Conjunct, vocab: Vocabulary, rules: list[RuleSpec],
     return all(_key_satisfiable(key, lits, vocab) for key, lits in by_key.items())
 
 
-def _conclusion_possible(lit: Literal, conjunct: Conjunct, rules: list[RuleSpec],
-                         alive: dict[str, bool]) -> bool:
+def _conclusion_possible(
+    lit: Literal, conjunct: Conjunct, rules: list[RuleSpec], alive: dict[str, bool]
+) -> bool:
     test: ConclusionTest = lit.test
     if lit.negated:
         return Literal(test) not in conjunct
-    makers = [r for r in rules if (r.then.id == test.id if test.id else
-                                   (r.then.kind == test.kind and test.about in r.clauses))]
+    makers = [
+        r
+        for r in rules
+        if (
+            r.then.id == test.id
+            if test.id
+            else (r.then.kind == test.kind and test.about in r.clauses)
+        )
+    ]
     return any(alive.get(r.id, True) for r in makers)
 
 
 def _key_satisfiable(key: str, lits: list[Literal], vocab: Vocabulary) -> bool:
     """Whether some stated value (or absence) passes every literal on one key."""
-    wants_unknown = [(lit.test.op == "unknown") != lit.negated for lit in lits
-                     if lit.test.op in ("known", "unknown")]
+    wants_unknown = [
+        (lit.test.op == "unknown") != lit.negated
+        for lit in lits
+        if lit.test.op in ("known", "unknown")
+    ]
     value_tests = [lit for lit in lits if lit.test.op not in ("known", "unknown")]
     if any(wants_unknown):
         return all(wants_unknown) and not value_tests

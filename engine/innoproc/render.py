@@ -16,6 +16,7 @@ from rich.tree import Tree
 
 from .advice import Advice, AdviceItem, Reason
 from .rulemodel import FactValue
+from .vocabulary import vocabulary
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
@@ -125,6 +126,7 @@ def _md_reason(reason: Reason, depth: int) -> list[str]:
 
 
 def to_markdown(advice: Advice) -> str:
+    vocab = vocabulary()
     facts = advice.case.facts
     out = [f"# Advice for {advice.case.id}", ""]
     if "title" in facts:
@@ -144,10 +146,11 @@ def to_markdown(advice: Advice) -> str:
         out += [f"## {label}", ""]
         for item in items:
             severity = f" — severity {item.severity}" if item.severity else ""
+            clauses = "; ".join(f"{c} ({vocab.clause_title(c)})" for c in item.clauses)
             out += [
                 f"### {item.title}",
                 "",
-                f"`{item.id}` · clauses {', '.join(item.clauses)}{severity}",
+                f"`{item.id}` · rests on {clauses}{severity}",
                 "",
                 item.summary,
                 "",

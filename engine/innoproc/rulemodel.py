@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal as Lit
 
-FactValue = str | bool | int | float | tuple[str, ...]
+from .casegraph import FactValue
 
 _COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 _SYMBOL = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
@@ -136,8 +136,3 @@ def leaves(condition: Condition) -> Iterator[FactTest | ConclusionTest]:
     else:
         for item in condition.items:
             yield from leaves(item)
-
-
-def fact_keys(condition: Condition) -> list[str]:
-    """Case keys a condition reads, in the order first read."""
-    return list(dict.fromkeys(t.key for t in leaves(condition) if isinstance(t, FactTest)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
 from .resources import ontology_dir
@@ -166,9 +166,6 @@ class Vocabulary:
 
     def version(self) -> str:
         return str(self.graph.value(ONTOLOGY_IRI, OWL.versionInfo) or "")
-
-    def literal_kind(self, literal: Literal) -> str:
-        return _DATATYPE_KINDS.get(literal.datatype, "text") if literal.datatype else "text"
 
 
 def _layout(shapes: Graph) -> dict[str, tuple[int, bool]]:
