@@ -3,7 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-EXAMPLE ?= cases/eso-elt-dome-main-structure.yaml
+EXAMPLE ?= cases/cern-lhc-yoke-steel.yaml
 
 .PHONY: install run test lint bench clean
 
