@@ -114,6 +114,14 @@ def test_malformed_and_empty_files_are_refused_with_one_clear_line(tmp_path, nam
     assert problems[0].startswith(str(tmp_path / name))
 
 
+def test_a_missing_file_and_a_folder_are_refused(tmp_path):
+    for source, message in ((tmp_path / "nothere.yaml", "no such file"),
+                            (tmp_path, "is a folder; expected a case file")):
+        with pytest.raises(CaseError) as caught:
+            load_case(source)
+        assert [str(p) for p in caught.value.problems] == [f"{source}: {message}"]
+
+
 def test_turtle_problems_name_the_key_and_unknown_properties(tmp_path):
     problems = _problems(tmp_path, "bad.ttl", """
 @prefix ipo: <https://w3id.org/innoproc/ontology#> .

@@ -55,6 +55,8 @@ def load_case(source: CaseSource) -> Case:
         return _from_mapping(source, "<mapping>", {})
     path = Path(source)
     name = str(source)
+    if path.is_dir():
+        raise CaseError([Problem(name, "is a folder; expected a case file")])
     if not path.is_file():
         raise CaseError([Problem(name, "no such file")])
     text = path.read_text(encoding="utf-8")
