@@ -134,6 +134,17 @@ def test_turtle_problems_name_the_key_and_unknown_properties(tmp_path):
     assert any("unknown property ipo:colour" in p for p in problems)
 
 
+def test_no_incentive_cannot_stand_beside_an_incentive(tmp_path):
+    problems = _problems(tmp_path, "both.ttl", """
+@prefix ipo: <https://w3id.org/innoproc/ontology#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+<https://w3id.org/innoproc/case/b> a ipo:ProcurementCase ; ipo:caseId "b" ;
+    ipo:innovationIncentive rdf:nil, ipo:VariantsAllowed .
+""")
+    assert len(problems) == 1
+    assert "innovation_incentives: found both an empty list" in problems[0]
+
+
 def test_json_problems_name_the_line_of_the_key(tmp_path):
     problems = _problems(tmp_path, "bad.json", json.dumps({"id": "j", "trl": 10}, indent=1))
     assert problems == [f"{tmp_path / 'bad.json'}:3: trl: found 10 (integer); allowed: an "

@@ -104,7 +104,9 @@ def check_graph(
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
         key = vocab.by_property.get(path)
-        if key is None:  # a predicate the case form does not have
+        if component == SH.SPARQLConstraintComponent and key is not None:
+            name, message = key.name, str(report.value(result, SH.resultMessage))
+        elif key is None:  # a predicate the case form does not have
             name = _short(path)
             message = (
                 f"unknown property {name} (found {_shown(value)}); allowed: the case-form "
