@@ -147,8 +147,12 @@ def _conclusion_pattern(test: ConclusionTest) -> Reached:
 
 
 def _compile_branch(branch: Branch, salience: int) -> tuple[Rule, Any]:
-    patterns: list[Any] = [AS.case << CaseFacts()]
-    if any(branch.alternatives):
+    reads_facts = any(branch.alternatives)
+    has_premise = any(not lit.negated for lit in branch.conclusions)
+    patterns: list[Any] = []
+    if reads_facts or not has_premise:  # a rule on conclusions alone need not join the case
+        patterns.append(AS.case << CaseFacts())
+    if reads_facts:
         patterns.append(_alternatives_test(branch.alternatives))
     premise_names: list[str] = []
     for lit in branch.conclusions:
@@ -164,12 +168,13 @@ def _compile_branch(branch: Branch, salience: int) -> tuple[Rule, Any]:
     absent = branch.absent
     conclusion = spec.then
 
-    def fire(engine: AdvisorEngine, case, **premises) -> None:
+    def fire(engine: AdvisorEngine, case=None, **premises) -> None:
+        keys = branch.keys_read(case) if case is not None else ()
         engine.firings.append(
             Firing(
                 rule_id=spec.id,
                 conclusion_id=conclusion.id,
-                facts=tuple((key, case.get(key)) for key in branch.keys_read(case)),
+                facts=tuple((key, case.get(key)) for key in keys),
                 premises=tuple(premises[name]["id"] for name in premise_names),
                 absent=absent,
             )
