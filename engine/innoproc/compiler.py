@@ -3,8 +3,9 @@
 A rule's condition is put in disjunctive normal form and its conjunctions are grouped by the
 conclusion literals they test; each group becomes one experta rule. The case is one
 ``CaseFacts`` fact (experta's cost grows with the number of facts declared, not with their
-fields), matched by a pattern every rule shares, and a ``TEST`` holds when the fact literals of
-any conjunction in the group hold on it. Conclusion literals become joins on ``Reached`` facts
+fields), matched by a pattern shared by every rule that reads facts, and a ``TEST`` holds when
+the fact literals of any conjunction in the group hold on it (rules that read only conclusions
+do not join the case fact at all). Conclusion literals become joins on ``Reached`` facts
 and ``NOT``s over them, so chaining from facts to findings to recommendations to strategy is
 experta's RETE work. A rule that compiles to several experta rules, or whose premises may match
 several conclusions, also requires that its own conclusion has not been reached, so it fires at
