@@ -17,6 +17,7 @@ from urllib.parse import quote
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from .errors import Problem
+from .validation import describe_allowed
 from .vocabulary import CASE, IPO, Vocabulary
 
 FactValue = str | bool | int | float | tuple[str, ...]
@@ -157,13 +158,3 @@ def graph_to_facts(graph: Graph, subject: URIRef, vocab: Vocabulary) -> dict[str
             value = int(amount) if amount == amount.to_integral_value() else float(amount)
         facts[key.name] = value
     return facts
-
-
-def describe_allowed(vocab: Vocabulary, name: str) -> str:
-    """What a key accepts, in words, for error messages."""
-    key = vocab.keys[name]
-    if key.is_choice:
-        return "one of " + ", ".join(key.values) if not key.multi else ", ".join(key.values)
-    from .validation import datatype_constraints  # the shapes hold the ranges
-
-    return datatype_constraints(name)

@@ -15,7 +15,7 @@ from pyshacl import validate
 from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 
 from .errors import Problem
-from .vocabulary import IPO, ontology_graph, shapes_graph, vocabulary
+from .vocabulary import IPO, Vocabulary, ontology_graph, shapes_graph, vocabulary
 
 _KIND_WORDS = {
     XSD.integer: "an integer",
@@ -147,9 +147,15 @@ def check_graph(
     ]
 
 
-def _message(component: URIRef, name: str, value, graph: Graph, subject: URIRef) -> str:
-    from .casegraph import describe_allowed
+def describe_allowed(vocab: Vocabulary, name: str) -> str:
+    """What a key accepts, in words: its values from the ontology, or its range from the shapes."""
+    key = vocab.keys[name]
+    if key.is_choice:
+        return ", ".join(key.values) if key.multi else "one of " + ", ".join(key.values)
+    return datatype_constraints(name)
 
+
+def _message(component: URIRef, name: str, value, graph: Graph, subject: URIRef) -> str:
     key = vocabulary().keys[name]
     allowed = describe_allowed(vocabulary(), name)
     if component == SH.MinCountConstraintComponent:
