@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,6 @@ def parse_kb(kb_folder: Path, vocab: Vocabulary) -> list[RuleSpec]:
 
 
 def _with_stratum(rule: RuleSpec, stratum: int) -> RuleSpec:
-    from dataclasses import replace
-
     return replace(rule, stratum=stratum)
 
 
