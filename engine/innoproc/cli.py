@@ -15,9 +15,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from . import __version__
-from .errors import InnoprocError, InputError
+from . import __version__, render
+from .errors import CaseError, InnoprocError, InputError
+from .kb import KnowledgeBase, default_kb
+from .loader import load_case
+from .provenance import advice_graph
 
 app = typer.Typer(
     help="Advice on innovation procurement in Big Science, with the reasons behind each item.",
@@ -98,8 +102,6 @@ KbOption = Annotated[
 
 
 def _load_kb(folder: Path | None):
-    from .kb import KnowledgeBase, default_kb
-
     return KnowledgeBase.load(folder) if folder is not None else default_kb()
 
 
@@ -109,9 +111,6 @@ def validate(
     cases: Annotated[list[Path], typer.Argument(help="Case files (YAML, JSON or RDF).")],
 ) -> None:
     """Check case files against the case form; exit 0 when all conform, 2 otherwise."""
-    from .errors import CaseError
-    from .loader import load_case
-
     failed = 0
     for path in cases:
         try:
@@ -135,10 +134,6 @@ def advise(
     kb: KbOption = None,
 ) -> None:
     """Advise on one case: findings and recommendations, each with its chain of reasons."""
-    from . import render
-    from .loader import load_case
-    from .provenance import advice_graph
-
     loaded = load_case(case)
     advice = _load_kb(kb).advise(loaded)
     if fmt is Format.text:
@@ -165,8 +160,6 @@ def kb_check(kb: KbOption = None) -> None:
 @guarded
 def kb_rules(kb: KbOption = None) -> None:
     """List the rules: id, clauses, stratum, priority and what each concludes."""
-    from rich.table import Table
-
     table = Table("rule", "clauses", "stratum", "priority", "concludes")
     for rule in _load_kb(kb).rules:
         table.add_row(
