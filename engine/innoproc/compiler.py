@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from inspect import Parameter, Signature
 from typing import Any
 
@@ -48,10 +48,16 @@ class Branch:
     alternatives: tuple[tuple[Literal, ...], ...]  # the fact literals of each conjunction
     guarded: bool = True  # must also test that its conclusion is not reached yet
 
+    @cached_property
+    def _alternative_checks(self) -> list[tuple[Callable[[Any], bool], tuple[str, ...]]]:
+        return [
+            (_alternatives_check((alt,)), tuple(dict.fromkeys(lit.test.key for lit in alt)))
+            for alt in self.alternatives
+        ]
+
     def keys_read(self, case: Any) -> tuple[str, ...]:
         """Case keys behind a firing: those of the first alternative that holds for ``case``."""
-        chosen = next((alt for alt in self.alternatives if _alternatives_check((alt,))(case)), ())
-        return tuple(dict.fromkeys(lit.test.key for lit in chosen))
+        return next((keys for holds, keys in self._alternative_checks if holds(case)), ())
 
     @property
     def absent(self) -> tuple[str, ...]:

@@ -46,6 +46,8 @@ class CaseKey:
     values: dict[str, URIRef] = field(default_factory=dict)
     #: a list key whose empty list means "stated: none" (the shapes allow ``rdf:nil``)
     allows_empty: bool = False
+    #: whether ``values`` follow an order the ontology defines (phases, risk levels ...)
+    ordered: bool = False
 
     @property
     def is_choice(self) -> bool:
@@ -98,7 +100,16 @@ class Vocabulary:
                 {self._notation(i): i for i in order} if order else dict(sorted(members.items()))
             )
             return CaseKey(
-                name, prop, label, definition, multi, "choice", rng, values, allows_empty
+                name,
+                prop,
+                label,
+                definition,
+                multi,
+                "choice",
+                rng,
+                values,
+                allows_empty,
+                ordered=order is not None,
             )
         return CaseKey(name, prop, label, definition, multi, _DATATYPE_KINDS.get(rng, "text"))
 
@@ -153,8 +164,7 @@ class Vocabulary:
 
     def value_order(self, key: CaseKey) -> list[str] | None:
         """Notations of ``key``'s values in their ontology order, if they are ordered."""
-        order = self._ordered(list(key.values.values()))
-        return [self._notation(i) for i in order] if order else None
+        return list(key.values) if key.ordered else None
 
     def label(self, term: URIRef) -> str:
         return str(
