@@ -22,6 +22,8 @@ run: install
 
 lint: install
 	$(BIN)/ruff check engine tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: install lint
 	$(BIN)/innoproc kb check

@@ -33,15 +33,15 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def bench_build() -> dict[str, float]:
-    from innoproc.kb import KnowledgeBase
-    from innoproc.vocabulary import vocabulary
+    from innoproc.explain import KnowledgeBase
+    from innoproc.ontology import bundled_vocabulary as vocabulary
 
     t0 = time.perf_counter()
     vocabulary()
     t1 = time.perf_counter()
     kb = KnowledgeBase.load()
     t2 = time.perf_counter()
-    engine_class = kb.engine_class
+    engine_class = kb.backend.engine_class  # type: ignore[attr-defined]
     t3 = time.perf_counter()
     engine_class()
     t4 = time.perf_counter()
@@ -52,34 +52,34 @@ def bench_build() -> dict[str, float]:
 
 
 def bench_latency(cases, rounds: int) -> dict[str, float]:
-    from innoproc.advice import build_advice
-    from innoproc.kb import default_kb
+    from innoproc.explain import build_advice, default_kb
 
     kb = default_kb()
-    engine = kb.engine()
+    engine = kb.backend.engine()
     for case in cases:  # warm up
-        build_advice(case, engine.run_case(dict(case.facts)), kb.by_id, kb.fingerprint)
+        build_advice(case, engine.run_case(dict(case.facts)), kb.by_id, kb.fingerprint,
+                     kb.vocabulary)
     times = []
     for _ in range(rounds):
         for case in cases:
             t0 = time.perf_counter()
             firings = engine.run_case(dict(case.facts))
-            build_advice(case, firings, kb.by_id, kb.fingerprint)
+            build_advice(case, firings, kb.by_id, kb.fingerprint, kb.vocabulary)
             times.append((time.perf_counter() - t0) * 1e3)
     return {"cases timed": len(times), "median (ms)": statistics.median(times),
             "p95 (ms)": percentile(times, 0.95), "max (ms)": max(times)}
 
 
 def _worker(chunk: list[int]) -> int:
-    from innoproc.advice import build_advice
-    from innoproc.kb import default_kb
+    from innoproc.explain import build_advice, default_kb
 
     kb = default_kb()
-    engine = kb.engine()
+    engine = kb.backend.engine()
     cases = _WORKER_CASES
     for index in chunk:
         case = cases[index % len(cases)]
-        build_advice(case, engine.run_case(dict(case.facts)), kb.by_id, kb.fingerprint)
+        build_advice(case, engine.run_case(dict(case.facts)), kb.by_id, kb.fingerprint,
+                     kb.vocabulary)
     return len(chunk)
 
 
@@ -88,10 +88,10 @@ _WORKER_CASES: list = []
 
 def _init_worker() -> None:
     global _WORKER_CASES
-    from innoproc.kb import default_kb
+    from innoproc.explain import default_kb
 
     _WORKER_CASES = library_facts()
-    default_kb().engine()  # build the engine before the clock starts
+    default_kb().backend.prepare()  # build the engine before the clock starts
 
 
 def bench_throughput(total: int, workers: int) -> dict[str, float]:
@@ -113,6 +113,20 @@ def bench_cli(case: Path, runs: int) -> dict[str, float]:
                        stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - t0)
     return {"runs": runs, "median (s)": statistics.median(times), "min (s)": min(times)}
+
+
+def bench_start(runs: int) -> dict[str, float]:
+    """Wall time of ``innoproc --version`` and ``--help``: start-up alone."""
+    exe = Path(sys.executable).with_name("innoproc")
+    numbers: dict[str, float] = {}
+    for flag in ("--version", "--help"):
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([str(exe), flag], check=True, stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t0)
+        numbers[f"innoproc {flag}, median (s)"] = statistics.median(times)
+    return numbers
 
 
 def show(title: str, numbers: dict[str, float]) -> None:
@@ -139,6 +153,7 @@ def main() -> None:
          bench_throughput(args.cases, args.workers))
     show("CLI: innoproc advise on one case (wall time, includes start-up)",
          bench_cli(ROOT / "cases" / "eso-elt-dome-main-structure.yaml", 5))
+    show("CLI start-up (wall time)", bench_start(5))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def case_files() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def kb():
-    from innoproc.kb import default_kb
+    from innoproc.explain import default_kb
 
     return default_kb()
 

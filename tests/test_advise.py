@@ -11,8 +11,9 @@ import pytest
 from rdflib import PROV, RDF, Graph
 
 from innoproc import Advice, AdviceItem, advise, load_case
-from innoproc.provenance import advice_graph
-from innoproc.vocabulary import IPO, ontology_graph, vocabulary
+from innoproc.export.provenance import advice_graph
+from innoproc.ontology import IPO
+from innoproc.ontology import bundled_vocabulary as vocabulary
 
 from conftest import CASES, DATA
 
@@ -99,7 +100,7 @@ def test_turtle_export_uses_only_ontology_terms_and_prov_chains_reach_the_facts(
     result = cli("advise", str(RICH_CASE), "--format", "turtle")
     assert result.returncode == 0, result.stderr
     g = Graph().parse(data=result.stdout, format="turtle")
-    onto = ontology_graph()
+    onto = vocabulary().graph
     undefined = {t for triple in g for t in triple
                  if str(t).startswith(str(IPO)) and (t, None, None) not in onto}
     assert undefined == set()

@@ -11,14 +11,14 @@ import sys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from innoproc.evaluate import forward_chain
-from innoproc.vocabulary import vocabulary
+from innoproc.ontology import bundled_vocabulary as vocabulary
+from innoproc.rules.semantics import forward_chain
 
 from conftest import CASES, case_files
 
 
 def _engine_conclusions(kb, facts):
-    return {f.conclusion_id: f.rule_id for f in kb.engine().run_case(dict(facts))}
+    return {f.conclusion_id: f.rule_id for f in kb.backend.run(facts)}
 
 
 def test_engine_agrees_with_the_reference_semantics_on_every_library_case(kb, library):
@@ -61,7 +61,7 @@ def test_engine_agrees_with_the_reference_semantics_on_random_cases(kb, facts):
 @given(random_cases())
 def test_an_unknown_fact_never_satisfies_a_condition_that_reads_it(kb, facts):
     """Every fact a firing records was stated, unless the rule asked for it to be unknown."""
-    for firing in kb.engine().run_case(dict(facts)):
+    for firing in kb.backend.run(facts):
         for key, value in firing.facts:
             if value is None:
                 rule = kb.by_id[firing.rule_id]
@@ -70,7 +70,7 @@ def test_an_unknown_fact_never_satisfies_a_condition_that_reads_it(kb, facts):
 
 
 def _reads_unknown(condition, key) -> bool:
-    from innoproc.rulemodel import FactTest, leaves
+    from innoproc.rules.model import FactTest, leaves
 
     return any(isinstance(t, FactTest) and t.key == key and t.op in ("known", "unknown")
                for t in leaves(condition))
@@ -79,7 +79,7 @@ def _reads_unknown(condition, key) -> bool:
 def test_each_firing_records_the_facts_and_premises_it_matched(kb, library):
     for case in library.values():
         reached: set[str] = set()
-        for firing in kb.engine().run_case(dict(case.facts)):
+        for firing in kb.backend.run(case.facts):
             assert set(firing.premises) <= reached, (case.id, firing.rule_id)
             for key, value in firing.facts:
                 assert case.facts.get(key) == value
@@ -87,8 +87,9 @@ def test_each_firing_records_the_facts_and_premises_it_matched(kb, library):
 
 
 def test_running_twice_in_one_process_gives_the_same_firings(kb, library):
-    first = {cid: kb.engine().run_case(dict(c.facts)) for cid, c in library.items()}
-    second = {cid: kb.engine().run_case(dict(c.facts)) for cid, c in reversed(library.items())}
+    run = kb.backend.run
+    first = {cid: run(c.facts) for cid, c in library.items()}
+    second = {cid: run(c.facts) for cid, c in reversed(library.items())}
     assert first == second
 
 

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 
 def test_experta_declares_facts_and_fires_a_rule():
-    from innoproc._experta import NOT, Fact, KnowledgeEngine, Rule
+    from innoproc.engine._experta import NOT, Fact, KnowledgeEngine, Rule
 
     class Need(Fact):
         pass
@@ -41,7 +41,7 @@ def test_experta_declares_facts_and_fires_a_rule():
 
 
 def test_the_shim_leaves_no_collections_mapping_alias_behind():
-    import innoproc._experta  # noqa: F401
+    import innoproc.engine._experta  # noqa: F401
 
     assert not hasattr(collections, "Mapping")
 
@@ -61,7 +61,11 @@ def test_experta_is_imported_only_through_the_shim():
 
 def test_a_fresh_interpreter_imports_innoproc_without_the_alias_error():
     result = subprocess.run(
-        [sys.executable, "-c", "import innoproc, experta; print(experta.__version__)"],
+        [
+            sys.executable,
+            "-c",
+            "import innoproc.engine._experta, experta; print(experta.__version__)",
+        ],
         capture_output=True,
         text=True,
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from innoproc import KnowledgeBase, KnowledgeBaseError, load_case
-from innoproc.rulemodel import AnyOf, FactTest, Not
+from innoproc.rules.model import AnyOf, FactTest, Not
 
 from conftest import ROOT
 

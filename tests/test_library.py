@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from innoproc.rulemodel import ConclusionTest, FactTest, leaves
-from innoproc.vocabulary import vocabulary
+from innoproc.ontology import bundled_vocabulary as vocabulary
+from innoproc.rules.model import ConclusionTest, FactTest, leaves
 
 from conftest import case_files
 

@@ -7,7 +7,9 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from innoproc.vocabulary import CLAUSE, IPO, ONTOLOGY_IRI, ontology_path, vocabulary
+from innoproc.ontology import CLAUSE, IPO, ONTOLOGY_IRI
+from innoproc.ontology import bundled_vocabulary as vocabulary
+from innoproc.ontology.resources import ontology_path
 
 # The case form (shared/domain/case-facts.md), a public contract: every key and every value.
 CASE_FORM = {
@@ -102,7 +104,7 @@ def test_source_clauses_form_a_skos_scheme():
     vocab = vocabulary()
     assert sorted(vocab.clauses) == sorted(CLAUSES)
     g = vocab.graph
-    for iri in vocab.clauses.values():
+    for iri in (c.iri for c in vocab.clauses.values()):
         assert (iri, SKOS.inScheme, IPO.SourceClauses) in g
         assert g.value(iri, SKOS.broader) is not None
 

@@ -15,8 +15,8 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from innoproc._experta import NOT, Fact, KnowledgeEngine, Rule
-from innoproc.strategy import TotalOrderStrategy
+from innoproc.engine._experta import NOT, Fact, KnowledgeEngine, Rule
+from innoproc.engine.conflict_resolution import TotalOrderResolution
 
 RULES = 7
 
@@ -44,7 +44,7 @@ def _engine_class():
         self.fired = []
 
     members["__init__"] = __init__
-    members["__strategy__"] = TotalOrderStrategy
+    members["__strategy__"] = TotalOrderResolution
     return type("TiedRules", (KnowledgeEngine,), members)
 
 

@@ -31,7 +31,7 @@ def test_the_wheel_packs_ontology_shapes_and_rules(wheel):
     assert "innoproc/data/kb/schema/rules.schema.json" in names
     rules = {n for n in names if n.startswith("innoproc/data/kb/rules/")}
     assert len(rules) == len(list((ROOT / "kb" / "rules").glob("*.yaml")))
-    assert "innoproc/cli.py" in names
+    assert "innoproc/cli/__init__.py" in names and "innoproc/engine/_experta.py" in names
 
 
 @pytest.mark.slow
@@ -51,7 +51,7 @@ def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
     case = outside / "case.yaml"
     case.write_text((CASES / "constructed-lowest-price-codev-cryocooler.yaml").read_text())
 
-    where = subprocess.run([str(python), "-c", "import innoproc.resources as r; "
+    where = subprocess.run([str(python), "-c", "import innoproc.ontology.resources as r; "
                             "print(r.ontology_dir()); print(r.kb_dir())"], cwd=outside,
                            capture_output=True, text=True, check=True)
     for line in where.stdout.split():

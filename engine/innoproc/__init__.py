@@ -3,23 +3,47 @@
 The public API is small: :func:`load_case` reads and validates a case, :func:`advise` returns
 :class:`Advice` whose every item carries its chain of reasons, and :class:`KnowledgeBase` loads a
 rule folder other than the bundled one.
+
+Names are imported on first use (PEP 562), so ``import innoproc`` is cheap and the command line
+starts without loading rdflib, pySHACL or experta.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from .advice import Advice, AdviceItem, Reason
-from .errors import CaseError, InnoprocError, KnowledgeBaseError, Problem
-from .kb import KnowledgeBase, advise
-from .loader import Case, load_case
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .case import Case, load_case
+    from .errors import ArgumentError, CaseError, InnoprocError, KnowledgeBaseError, Problem
+    from .explain import Advice, AdviceItem, KnowledgeBase, Reason, advise
 
 try:
     __version__ = version("innoproc")
 except PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "0.0.0+unknown"
 
+#: public name -> the module that defines it
+_EXPORTS = {
+    "Advice": ".explain",
+    "AdviceItem": ".explain",
+    "Reason": ".explain",
+    "KnowledgeBase": ".explain",
+    "advise": ".explain",
+    "Case": ".case",
+    "load_case": ".case",
+    "ArgumentError": ".errors",
+    "CaseError": ".errors",
+    "InnoprocError": ".errors",
+    "KnowledgeBaseError": ".errors",
+    "Problem": ".errors",
+}
+
 __all__ = [
     "Advice",
     "AdviceItem",
+    "ArgumentError",
     "Case",
     "CaseError",
     "InnoprocError",
@@ -31,3 +55,15 @@ __all__ = [
     "advise",
     "load_case",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'innoproc' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,10 @@
+"""The ``innoproc`` command line, on top of every other layer.
+
+:mod:`.app` holds the typer application and what all commands share; each other module adds the
+commands of one area. Importing this package registers them all.
+"""
+
+from . import advise, kb  # noqa: F401  (registers the commands)
+from .app import app
+
+__all__ = ["app"]

@@ -1,0 +1,106 @@
+"""The ``innoproc`` command line: the typer application and what every command shares.
+
+Bad input exits with status 2 and one line per problem on standard error; no command shows a
+Python traceback to its user (set ``INNOPROC_DEBUG=1`` to see one for an internal error).
+Commands import the rest of innoproc only when they run, so ``innoproc --help`` and
+``--version`` start without loading rdflib, pySHACL or experta.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from innoproc.explain import KnowledgeBase
+
+INPUT_ERROR = 2
+INTERNAL_ERROR = 70
+
+app = typer.Typer(
+    help="Advice on innovation procurement in Big Science, with the reasons behind each item.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+kb_app = typer.Typer(help="Work on the knowledge base (rule files).", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def guarded(command: F) -> F:
+    """Report innoproc's own errors as lines and exit 2; never show a traceback."""
+    from innoproc.errors import InnoprocError, InputError, KnowledgeBaseError
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except KnowledgeBaseError as exc:
+            for problem in exc.problems:
+                err(problem.labelled())
+            raise typer.Exit(INPUT_ERROR) from None
+        except InputError as exc:
+            for problem in exc.problems:
+                err(str(problem))
+            raise typer.Exit(INPUT_ERROR) from None
+        except InnoprocError as exc:
+            err(f"innoproc: {exc}")
+            raise typer.Exit(INPUT_ERROR) from None
+        except typer.Exit:
+            raise
+        except Exception as exc:  # an internal error: say so in one line
+            if os.environ.get("INNOPROC_DEBUG"):
+                raise
+            err(
+                f"innoproc: internal error: {type(exc).__name__}: {exc} "
+                "(set INNOPROC_DEBUG=1 to see the traceback)"
+            )
+            raise typer.Exit(INTERNAL_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from innoproc import __version__
+
+        print(f"innoproc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """innoproc: a knowledge-based advisor for innovation procurement in Big Science."""
+
+
+KbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kb", help="Knowledge-base folder (default: the bundled one).", show_default=False
+    ),
+]
+
+
+def load_kb(folder: Path | None) -> KnowledgeBase:
+    from innoproc.explain import KnowledgeBase, default_kb
+
+    return KnowledgeBase.load(folder) if folder is not None else default_kb()

@@ -1,0 +1,66 @@
+"""Advice as a Markdown report: items with the titles of the clauses they rest on, and their
+chain of reasons as nested lists."""
+
+from __future__ import annotations
+
+from innoproc.explain import Advice, Reason
+
+from .registry import ExportOptions
+from .words import facts_line
+
+
+def _md_reason(reason: Reason, depth: int) -> list[str]:
+    pad = "  " * depth
+    lines = [
+        f"{pad}- because rule `{reason.rule}`"
+        + (f" read {facts_line(reason)}" if reason.facts else "")
+    ]
+    lines += [f"{pad}  - and {absent}" for absent in reason.absent]
+    for premise in reason.premises:
+        lines.append(
+            f"{pad}  - {premise.kind} **{premise.title}** ({', '.join(premise.clauses)}, "
+            f"`{premise.id}`)"
+        )
+        lines += _md_reason(premise.because, depth + 2)
+    return lines
+
+
+def to_markdown(advice: Advice) -> str:
+    vocab = advice.vocabulary
+    facts = advice.case.facts
+    out = [f"# Advice for {advice.case.id}", ""]
+    if "title" in facts:
+        out += [
+            f"{facts['title']}"
+            + (f" ({facts['organisation']})" if "organisation" in facts else ""),
+            "",
+        ]
+    if not advice.items:
+        out.append("No findings and no recommendations: the stated facts trigger no rule.")
+    for label, items in (
+        ("Findings", advice.findings),
+        ("Recommendations", advice.recommendations),
+    ):
+        if not items:
+            continue
+        out += [f"## {label}", ""]
+        for item in items:
+            severity = f" — severity {item.severity}" if item.severity else ""
+            clauses = "; ".join(f"{c} ({vocab.clause_title(c)})" for c in item.clauses)
+            out += [
+                f"### {item.title}",
+                "",
+                f"`{item.id}` · rests on {clauses}{severity}",
+                "",
+                item.summary,
+                "",
+            ]
+            if item.actions:
+                out += ["Actions:", ""] + [f"1. {a}" for a in item.actions] + [""]
+            out += ["Reasons:", ""] + _md_reason(item.because, 0) + [""]
+    out.append(f"_Knowledge base {advice.kb_fingerprint}._")
+    return "\n".join(out) + "\n"
+
+
+def export_markdown(advice: Advice, options: ExportOptions) -> str:
+    return to_markdown(advice)

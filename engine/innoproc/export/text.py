@@ -1,0 +1,88 @@
+"""Advice as terminal text: each finding and recommendation with the clauses it rests on and
+its chain of reasons down to the stated facts, drawn as a tree with rich."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich.console import Console, Group
+from rich.text import Text
+from rich.tree import Tree
+
+from innoproc.explain import Advice, AdviceItem, Reason
+
+from .registry import ExportOptions
+from .words import facts_line
+
+_SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+
+
+def _heading(item: AdviceItem) -> Text:
+    text = Text()
+    if item.kind == "finding":
+        text.append(f"[{item.severity}] ", style=_SEVERITY_STYLE.get(item.severity or "", ""))
+    text.append(item.title, style="bold")
+    text.append(f"  {', '.join(item.clauses)}", style="magenta")
+    text.append(f"  ({item.id})", style="dim")
+    return text
+
+
+def _add_reason(node: Tree, reason: Reason) -> None:
+    branch = node.add(Text.assemble(("because ", "dim"), ("rule ", "dim"), (reason.rule, "green")))
+    if reason.facts:
+        branch.add(Text.assemble(("facts: ", "dim"), facts_line(reason)))
+    for absent in reason.absent:
+        branch.add(Text.assemble(("and ", "dim"), absent))
+    for premise in reason.premises:
+        sub = branch.add(Text.assemble((f"{premise.kind}: ", "dim"), _heading(premise)))
+        _add_reason(sub, premise.because)
+
+
+def _item_tree(item: AdviceItem) -> Tree:
+    tree = Tree(_heading(item))
+    tree.add(Text(item.summary, style="italic"))
+    if item.actions:
+        actions = tree.add(Text("actions", style="bold"))
+        for action in item.actions:
+            actions.add(Text(action))
+    _add_reason(tree, item.because)
+    return tree
+
+
+def to_text(advice: Advice, width: int = 100, color: bool = False) -> str:
+    buffer = StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system=None if not color else "standard",
+        highlight=False,
+    )
+    print_text(advice, console)
+    return buffer.getvalue()
+
+
+def export_text(advice: Advice, options: ExportOptions) -> str:
+    return to_text(advice, width=options.width, color=options.color)
+
+
+def print_text(advice: Advice, console: Console) -> None:
+    facts = advice.case.facts
+    console.print(
+        Text.assemble(
+            ("Case ", "bold"),
+            (advice.case.id, "bold cyan"),
+            f" — {facts.get('title', '')}",
+            f" ({facts['organisation']})" if "organisation" in facts else "",
+        )
+    )
+    if not advice.items:
+        console.print("No findings and no recommendations: the stated facts trigger no rule.")
+        return
+    for label, items in (
+        ("Findings", advice.findings),
+        ("Recommendations", advice.recommendations),
+    ):
+        if items:
+            console.print(Text(f"\n{label} ({len(items)})", style="bold underline"))
+            console.print(Group(*(_item_tree(i) for i in items)))

@@ -1,0 +1,89 @@
+"""The structure of a rule file, checked with its JSON Schema.
+
+A KB folder may carry its own ``schema/rules.schema.json``; one without uses the package's. Schema
+errors name the rule by its id (``rule prescriptive-spec: then.finding.severity``) rather than by
+its position in the file, since that is how a knowledge engineer finds it. Conditions are left to
+the parser, which knows the ontology and says more precisely what is wrong; the two agree on
+what a well-formed condition is because both follow :mod:`innoproc.rules.grammar`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from innoproc.errors import KnowledgeBaseError, Problem
+from innoproc.ontology.resources import kb_dir
+from innoproc.reading.yaml_lines import LineDict, LineList
+
+SCHEMA_NAME = Path("schema") / "rules.schema.json"
+
+
+def schema_path(kb_folder: Path) -> Path:
+    """The KB's own schema if it has one, else the package's."""
+    own = kb_folder / SCHEMA_NAME
+    return own if own.exists() else kb_dir() / SCHEMA_NAME
+
+
+def load_validator(kb_folder: Path) -> Draft202012Validator:
+    """A validator for the KB's rule files; a malformed schema is refused, never followed out."""
+    path = schema_path(kb_folder)
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, SchemaError) as exc:
+        message = getattr(exc, "msg", None) or getattr(exc, "message", None) or str(exc)
+        raise KnowledgeBaseError(
+            [Problem(str(path), f"malformed rule schema: {message}", code="kb/schema-file")]
+        ) from None
+    return Draft202012Validator(schema)
+
+
+def structure_problems(validator: Draft202012Validator, data: Any, source: str) -> list[Problem]:
+    """One problem per schema error outside conditions, named by rule id where there is one."""
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = list(error.absolute_path)
+        if "when" in path:  # conditions get precise messages from the parser
+            continue
+        problems.append(
+            Problem(
+                source,
+                f"{_where(data, path)}: {error.message}",
+                _line_at(data, path),
+                code="kb/schema",
+            )
+        )
+    return problems
+
+
+def _where(data: Any, path: list[Any]) -> str:
+    """``rule <id>: then.finding`` for a path into a rule; the dotted path otherwise."""
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        rules = data.get("rules") if isinstance(data, Mapping) else None
+        rule = rules[path[1]] if isinstance(rules, list) and path[1] < len(rules) else None
+        rule_id = rule.get("id") if isinstance(rule, Mapping) else None
+        if isinstance(rule_id, str):
+            rest = ".".join(str(p) for p in path[2:])
+            return f"rule {rule_id}" + (f": {rest}" if rest else "")
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def _line_at(data: Any, path: list[Any]) -> int | None:
+    """Line of the deepest node on ``path`` that has one."""
+    node, line = data, getattr(data, "line", None)
+    for step in path:
+        if isinstance(node, LineDict) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
