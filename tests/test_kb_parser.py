@@ -186,3 +186,72 @@ def test_the_bundled_kb_passes_its_own_schema_and_checks():
     result = subprocess.run([sys.executable, "-m", "innoproc", "kb", "check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# -- codes, names a knowledge engineer can act on, no consequences of earlier errors ----------
+@pytest.mark.parametrize("rules, code", [
+    (rule(when="      budget: {le: 4}"), "kb/unknown-key"),
+    (rule(when="      procedure: tender"), "kb/unknown-value"),
+    (rule(when="      procedure: {is_a: FastProcedure}"), "kb/unknown-class"),
+    (rule(when="      award_basis: {after: lowest-price}"), "kb/unordered-key"),
+    (rule(when="      sourcing: {lt: 3}"), "kb/operator"),
+    (rule(when="      trl: {near: 4}"), "kb/unknown-operator"),
+    (rule(when="      fair_return: maybe"), "kb/type"),
+    (rule(clause="CH-9"), "kb/unknown-clause"),
+    (rule(when="      finding: nothing-makes-this"), "kb/no-producer"),
+    (rule(when="      trl: 3\n      procedure: open"), "kb/bad-condition"),
+    (rule(when="      at_least: 3\n      of: [{trl: 3}, {trl: 4}]"), "kb/never-holds"),
+    (rule(clause="REC-1"), "kb/clause-kind"),
+])
+def test_each_problem_carries_its_stable_code_and_severity(tmp_path, rules, code):
+    with pytest.raises(KnowledgeBaseError) as caught:
+        KnowledgeBase.load(make_kb(tmp_path, theme=rules))
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.severity) == (code, "error")
+    assert problem.labelled().endswith(f" [error {code}]")
+
+
+def test_every_code_the_package_uses_is_documented_in_the_kb_readme():
+    import re
+
+    used = {
+        code
+        for path in (ROOT / "engine" / "innoproc").rglob("*.py")
+        for code in re.findall(r'"((?:kb|case|input)/[a-z-]+)"', path.read_text())
+    } - {"kb/invalid", "case/invalid", "input/invalid"}  # the error classes' own codes
+    readme = (ROOT / "kb" / "README.md").read_text()
+    assert used and sorted(c for c in used if f"`{c}`" not in readme) == []
+
+
+@pytest.mark.parametrize("when, hint", [
+    ("      awardbasis: lowest-price", "did you mean 'award_basis'?"),
+    ("      award_basis: lowest-prize", "did you mean 'lowest-price'?"),
+    ("      procedure: {is_a: RigidProcedures}", "did you mean 'RigidProcedure'?"),
+    ("      phases: {all_off: [research]}", "did you mean 'all_of'?"),
+])
+def test_an_unknown_name_close_to_a_known_one_is_suggested(tmp_path, when, hint):
+    (found,) = problems_of(make_kb(tmp_path, theme=rule(when=when)))
+    assert found.endswith(hint), found
+
+
+def test_schema_problems_name_the_rule_by_its_id(tmp_path):
+    bad = rule(id="prescriptive-spec", body=FINDING_BODY.replace("high", "extreme"))
+    (found,) = problems_of(make_kb(tmp_path, theme=bad))
+    assert ": rule prescriptive-spec: then.finding.severity: 'extreme' is not one of" in found
+    assert "rules.0" not in found
+
+
+def test_a_refused_rule_does_not_make_its_dependants_report_a_missing_producer(tmp_path):
+    refused = rule(id="r1", when="      budget: {le: 4}", conclusion="c1")
+    dependant = rule(id="r2", when="      finding: c1", conclusion="c2")
+    found = problems_of(make_kb(tmp_path, theme=refused + dependant))
+    assert len(found) == 1 and "unknown case key 'budget'" in found[0], found
+
+
+def test_a_malformed_ontology_extension_is_refused_with_its_file(tmp_path):
+    folder = make_kb(tmp_path, theme=rule())
+    (folder / "ontology").mkdir()
+    (folder / "ontology" / "x.ttl").write_text(
+        "@prefix ipo: <https://w3id.org/innoproc/ontology#> .\nipo:A ipo:b \n")
+    (found,) = problems_of(folder)
+    assert found.startswith(f"{folder / 'ontology' / 'x.ttl'}") and "malformed Turtle" in found

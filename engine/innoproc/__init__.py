@@ -19,10 +19,30 @@ if TYPE_CHECKING:
     from .errors import ArgumentError, CaseError, InnoprocError, KnowledgeBaseError, Problem
     from .explain import Advice, AdviceItem, KnowledgeBase, Reason, advise
 
-try:
-    __version__ = version("innoproc")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
+
+def _version() -> str:
+    """The version of the code that is running: the checkout's pyproject.toml when running from
+    a source checkout (an editable install's metadata goes stale when the version changes),
+    else the installed distribution's metadata."""
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parent.parent.parent / "pyproject.toml"
+    if pyproject.is_file():
+        import tomllib
+
+        try:
+            project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+            if project.get("name") == "innoproc":
+                return str(project["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            pass
+    try:
+        return version("innoproc")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+__version__ = _version()
 
 #: public name -> the module that defines it
 _EXPORTS = {

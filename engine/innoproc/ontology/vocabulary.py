@@ -25,6 +25,8 @@ from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from innoproc.errors import KnowledgeBaseError, Problem
+
 from .namespaces import IPO, ONTOLOGY_IRI
 from .resources import ontology_path, shapes_path
 
@@ -126,12 +128,18 @@ class Vocabulary:
         """
         digest = hashlib.sha256()
         graph, shapes = Graph(), Graph()
-        for path, target in [(ontology_path(), graph), (shapes_path(), shapes)] + [
+        bundled = [(ontology_path(), graph), (shapes_path(), shapes)]
+        for path, target in bundled + [
             (p, shapes if p.name.endswith(".shapes.ttl") else graph) for p in extensions
         ]:
             data = path.read_bytes()
             digest.update(path.name.encode() + b"\0" + data)
-            target.parse(data=data, format="turtle")
+            try:
+                target.parse(data=data, format="turtle")
+            except Exception as exc:  # rdflib raises many types for bad Turtle
+                if (path, target) in bundled:
+                    raise
+                raise KnowledgeBaseError([_syntax_problem(path, exc)]) from None
         return cls(graph, shapes, digest.hexdigest()[:16])
 
     # -- construction -------------------------------------------------------------------
@@ -266,6 +274,18 @@ class Vocabulary:
                 if name not in self._derived:
                     self._derived[name] = build(self)
                 return self._derived[name]  # type: ignore[no-any-return]
+
+
+def _syntax_problem(path: Path, exc: Exception) -> Problem:
+    """One line for a malformed ontology extension file."""
+    why = getattr(exc, "_why", None) or " ".join(str(exc).split())[:200]
+    line = getattr(exc, "lines", None)
+    return Problem(
+        str(path),
+        f"malformed Turtle: {why}",
+        line + 1 if isinstance(line, int) else None,
+        code="kb/ontology-syntax",
+    )
 
 
 def _reach(start: Node, succ: dict[Node, set[Node]]) -> set[Node]:

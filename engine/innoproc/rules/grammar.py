@@ -45,6 +45,8 @@ NUMBER_OPERATORS = tuple(op for op, arg in FACT_OPERATORS.items() if arg == "num
 RESERVED = (*LIST_COMBINATORS, NOT, AT_LEAST, OF, *CONCLUSION_KINDS)
 #: how a case key is spelled in a condition (the ontology decides which keys exist)
 KEY_PATTERN = "^[a-z][a-z_]*$"
+#: how rule and conclusion ids are spelled
+SLUG_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 
 _ARG_SCHEMA: dict[ArgKind, dict[str, Any]] = {
     "values": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/scalar"}},
@@ -89,6 +91,7 @@ def condition_defs() -> dict[str, Any]:
         }
     )
     return {
+        "slug": {"type": "string", "pattern": SLUG_PATTERN},
         "scalar": {"type": ["string", "number", "boolean"]},
         "factTest": {
             "description": "What a case key must satisfy: a value, `known`/`unknown`, or one "

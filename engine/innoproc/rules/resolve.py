@@ -9,6 +9,7 @@ and, where one is close, the word that was probably meant.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -52,7 +53,7 @@ class Resolver:
     def conclusion_test(
         self, kind: Kind, value: Any, line: int | None, rule_id: str
     ) -> ConclusionTest | None:
-        if isinstance(value, str):
+        if isinstance(value, str) and re.fullmatch(grammar.SLUG_PATTERN, value):
             return ConclusionTest(kind, id=value, line=line)
         if isinstance(value, Mapping) and set(value) == {"about"}:
             clause = self.clause(value["about"], line, f"rule {rule_id}: {kind}: ")
