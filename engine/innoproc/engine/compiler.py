@@ -162,7 +162,8 @@ class _ConclusionPatterns:
             self._constraints[key] = (
                 next(iter(ids)) if len(ids) == 1 else P(lambda found: found in ids)
             )
-        return Reached(id=self._constraints[key])
+        # the kind first: experta then sorts Reached facts by kind before it compares ids
+        return Reached(kind=test.kind, id=self._constraints[key])
 
 
 def _compile_branch(

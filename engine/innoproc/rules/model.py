@@ -33,6 +33,7 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "ge": operator.ge,
 }
 _SYMBOL = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+_PRESENCE = {"known": True, "unknown": False}
 
 
 @dataclass(frozen=True)
@@ -59,20 +60,24 @@ class FactTest:
         These two tests are decided by whether the case states the key, never by its value, so
         they are the only fact tests that can hold on an unknown fact.
         """
-        return {"known": True, "unknown": False}.get(self.op)
+        return _PRESENCE.get(self.op)
 
     def holds(self, value: FactValue) -> bool:
-        """Whether a stated value passes (``known`` and ``unknown`` are decided by presence)."""
-        presence = self.presence
-        if presence is not None:
-            return presence
-        if self.op in _COMPARE:
-            return _COMPARE[self.op](value, self.number)
-        if self.op == "all_of":
+        """Whether a stated value passes (``known`` and ``unknown`` are decided by presence).
+
+        Runs for every test of every rule on every case: the common operator is tried first.
+        """
+        op = self.op
+        if op == "in":
+            if self.multi:
+                return any(item in self.values for item in value)  # type: ignore[union-attr]
+            return value in self.values
+        if op == "all_of":
             return self.values <= set(value)  # type: ignore[arg-type]
-        if self.multi:
-            return any(item in self.values for item in value)  # type: ignore[union-attr]
-        return value in self.values
+        compare = _COMPARE.get(op)
+        if compare is not None:
+            return compare(value, self.number)
+        return _PRESENCE[op]
 
     def describe(self) -> str:
         if self.presence is not None:
