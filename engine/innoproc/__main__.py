@@ -1,5 +1,5 @@
 """``python -m innoproc``: the same as the ``innoproc`` command."""
 
-from .cli import app
+from innoproc.entry import main
 
-app(prog_name="innoproc")
+main()

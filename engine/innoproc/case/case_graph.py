@@ -19,6 +19,8 @@ from rdflib.term import Node
 
 from innoproc.errors import Problem, did_you_mean
 from innoproc.ontology import CASE, IPO, CaseKey, FactValue, Vocabulary
+from innoproc.reading.files import CONTROL
+from innoproc.reading.limits import Limits
 
 from .validation import describe_allowed
 
@@ -76,6 +78,19 @@ def mapping_to_graph(
                 )
             )
             continue
+        if not key.multi and isinstance(value, list) and len(value) < 2:
+            # two or more values: the shapes say "found several values"; fewer would be lost
+            problems.append(
+                Problem(
+                    source,
+                    f"found a list {value!r:.80}; allowed: one value, "
+                    f"{describe_allowed(vocab, name)}",
+                    line,
+                    name,
+                    code="case/wrong-type",
+                )
+            )
+            continue
         if key.multi and not isinstance(value, list):
             problems.append(
                 Problem(
@@ -103,6 +118,18 @@ def mapping_to_graph(
                 )
             continue
         for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, list | Mapping):
+                problems.append(
+                    Problem(
+                        source,
+                        f"found a nested {'list' if isinstance(item, list) else 'mapping'} "
+                        f"{item!r:.80}; allowed: {describe_allowed(vocab, name)}",
+                        line,
+                        name,
+                        code="case/wrong-type",
+                    )
+                )
+                continue
             graph.add((subject, key.prop, _term(item, key)))
     return normalise(graph, vocab), problems
 
@@ -114,8 +141,6 @@ def _term(value: Any, key: CaseKey) -> URIRef | Literal:
         return Literal(value)
     if isinstance(value, int | float) and key.kind == "number":
         return Literal(str(value), datatype=XSD.decimal)
-    if isinstance(value, list | dict):
-        return Literal(repr(value))
     return Literal(value)
 
 
@@ -129,23 +154,57 @@ def normalise(graph: Graph, vocab: Vocabulary) -> Graph:
         if key.kind != "number":
             continue
         for s, o in list(graph.subject_objects(key.prop)):
-            if not isinstance(o, Literal) or o.datatype not in (
-                XSD.decimal,
-                XSD.integer,
-                XSD.double,
-                XSD.float,
-                None,
-            ):
-                continue
+            if not isinstance(o, Literal) or o.datatype not in _NUMERIC:
+                continue  # text where a number belongs: the shapes report it
             try:
                 amount = Decimal(str(o))
             except InvalidOperation:
                 continue
-            if not amount.is_finite():
-                continue
+            if not amount.is_finite() or abs(amount.adjusted()) > _MAX_EXPONENT:
+                continue  # literal_problems has refused it
             graph.remove((s, key.prop, o))
             graph.add((s, key.prop, Literal(format(amount.normalize(), "f"), datatype=XSD.decimal)))
     return graph
+
+
+_NUMERIC = (XSD.decimal, XSD.integer, XSD.double, XSD.float)
+#: the largest power of ten a stated amount may have (far beyond any budget) before it is refused
+_MAX_EXPONENT = 30
+
+
+def literal_problems(graph: Graph, vocab: Vocabulary, source: str, limits: Limits) -> list[Problem]:
+    """Literals of an RDF case that the reading policy refuses: text too long or holding control
+    characters, numbers written too long, not finite or beyond any real amount."""
+    problems = []
+    for _, prop, o in graph:
+        if not isinstance(o, Literal):
+            continue
+        key = vocab.by_property.get(prop)
+        name = key.name if key is not None else str(prop)
+        text = str(o)
+        message, code = None, "input/number"
+        if len(text) > limits.max_text_chars:
+            message = f"found {len(text):,} characters; allowed: at most {limits.max_text_chars:,}"
+            code = "input/too-large"
+        elif CONTROL.search(text):
+            message = "found a control character; allowed: text without control characters"
+            code = "input/control-character"
+        elif o.datatype in _NUMERIC or (key is not None and key.kind in ("integer", "number")):
+            if len(text) > limits.max_number_chars:
+                message = (
+                    f"found a number written with {len(text):,} characters; allowed: at most "
+                    f"{limits.max_number_chars}"
+                )
+            else:
+                try:
+                    amount = Decimal(text.strip())
+                except InvalidOperation:
+                    amount = Decimal(0)  # not a number at all: the shapes report it
+                if not amount.is_finite() or abs(amount.adjusted()) > _MAX_EXPONENT:
+                    message = f"found {text}; allowed: a finite number below 1e{_MAX_EXPONENT}"
+        if message is not None:
+            problems.append(Problem(source, message, None, name, code=code))
+    return problems
 
 
 def graph_to_facts(graph: Graph, subject: Node, vocab: Vocabulary) -> dict[str, FactValue]:

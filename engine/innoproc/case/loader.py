@@ -7,8 +7,6 @@ an input is collected and raised together as a :class:`~innoproc.errors.CaseErro
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +14,17 @@ from typing import Any
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
-from rdflib.util import guess_format
 
-from innoproc.errors import CaseError, Problem, wrong_argument
-from innoproc.ontology import IPO, FactValue, Vocabulary, bundled_vocabulary
+from innoproc.errors import CaseError, InputError, Problem, wrong_argument
+from innoproc.ontology import CASE, IPO, FactValue, Vocabulary, bundled_vocabulary
+from innoproc.reading.files import read_text
+from innoproc.reading.json_strict import load_json
+from innoproc.reading.limits import Limits, current_limits
+from innoproc.reading.values import check_structure
 from innoproc.reading.yaml_lines import YamlSyntaxError, load_yaml
 
-from .case_graph import case_iri, graph_to_facts, mapping_to_graph, normalise
+from .case_graph import case_iri, graph_to_facts, literal_problems, mapping_to_graph, normalise
+from .rdf_input import SYNTAXES, parse_rdf, rdf_syntax
 from .validation import check_graph
 
 CaseSource = str | Path | Mapping[str, Any] | Graph
@@ -53,60 +55,61 @@ def load_case(source: CaseSource, vocab: Vocabulary | None = None) -> Case:
     vocabulary that defines the form (default: the bundled ontology).
     """
     vocab = vocab or bundled_vocabulary()
-    if isinstance(source, Graph):
-        return _from_graph(source, "<graph>", vocab)
-    if isinstance(source, Mapping):
-        return _from_mapping(source, "<mapping>", {}, vocab)
-    if not isinstance(source, str | Path):
-        raise wrong_argument(
-            "load_case(source)",
-            source,
-            "a path (str or Path), a case-form mapping or an rdflib Graph",
-        )
-    path = Path(source)
-    name = str(source)
+    limits = current_limits()
+    try:
+        if isinstance(source, Graph):
+            return _from_graph(source, "<graph>", vocab, limits)
+        if isinstance(source, Mapping):
+            check_structure(source, "<mapping>", limits)
+            return _from_mapping(source, "<mapping>", {}, vocab)
+        if not isinstance(source, str | Path):
+            raise wrong_argument(
+                "load_case(source)",
+                source,
+                "a path (str or Path), a case-form mapping or an rdflib Graph",
+            )
+        return _from_file(Path(source), str(source), vocab, limits)
+    except CaseError:
+        raise
+    except InputError as exc:  # the reading policy refused it
+        raise CaseError(exc.problems) from None
+
+
+def _from_file(path: Path, name: str, vocab: Vocabulary, limits: Limits) -> Case:
     if path.is_dir():
         raise CaseError(
-            [Problem(name, "is a folder; expected a case file", code="case/not-a-file")]
+            [Problem(name, "is a folder; expected a case file", code="input/not-regular-file")]
         )
-    if not path.is_file():
-        raise CaseError([Problem(name, "no such file", code="case/not-a-file")])
-    text = path.read_text(encoding="utf-8")
-    if not text.strip():
-        raise CaseError([Problem(name, "empty file; expected one case", code="case/empty")])
+    if not path.exists():
+        raise CaseError([Problem(name, "no such file", code="input/not-a-file")])
     suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        try:
-            data, problems = load_yaml(text, name)
-        except YamlSyntaxError as exc:
-            raise CaseError(exc.problems) from None
-        return _from_mapping(data, name, getattr(data, "key_lines", {}), vocab, problems)
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CaseError(
-                [Problem(name, f"malformed JSON: {exc.msg}", exc.lineno, code="input/syntax")]
-            ) from None
-        return _from_mapping(data, name, _json_key_lines(text, data), vocab)
-    rdf_format = guess_format(name)
-    if rdf_format is None:
+    syntax = None if suffix in (".yaml", ".yml", ".json") else rdf_syntax(name)
+    if suffix not in (".yaml", ".yml", ".json") and syntax is None:
         raise CaseError(
             [
                 Problem(
                     name,
-                    f"unknown file type {suffix!r}; allowed: .yaml, .yml, "
-                    ".json, or an RDF syntax (.ttl, .jsonld, .nt, .rdf ...)",
+                    f"unknown file type {suffix!r}; allowed: .yaml, .yml, .json, or an RDF "
+                    f"syntax: {', '.join(SYNTAXES.values())}",
                     code="case/file-type",
                 )
             ]
         )
-    graph = Graph()
-    try:
-        graph.parse(data=text, format=rdf_format)
-    except Exception as exc:  # rdflib raises many unrelated types for bad syntax
-        raise CaseError([_rdf_syntax_problem(name, rdf_format, exc)]) from None
-    return _from_graph(graph, name, vocab)
+    text = read_text(path, limits)
+    if not text.strip():
+        raise CaseError([Problem(name, "empty file; expected one case", code="case/empty")])
+    if suffix in (".yaml", ".yml"):
+        try:
+            data, problems = load_yaml(text, name, limits)
+        except YamlSyntaxError as exc:
+            raise CaseError(exc.problems) from None
+        check_structure(data, name, limits)
+        return _from_mapping(data, name, getattr(data, "key_lines", {}), vocab, problems)
+    if suffix == ".json":
+        data, lines, duplicates = load_json(text, name, limits)
+        return _from_mapping(data, name, lines, vocab, duplicates)
+    assert syntax is not None
+    return _from_graph(parse_rdf(text, name, syntax, limits), name, vocab, limits)
 
 
 def _from_mapping(
@@ -133,7 +136,17 @@ def _from_mapping(
     return _validated(graph, subject, source, lines, (problems or []) + found, vocab)
 
 
-def _from_graph(data: Graph, source: str, vocab: Vocabulary) -> Case:
+def _from_graph(data: Graph, source: str, vocab: Vocabulary, limits: Limits) -> Case:
+    if len(data) > limits.max_triples:
+        raise CaseError(
+            [
+                Problem(
+                    source,
+                    f"found {len(data):,} statements; allowed: at most {limits.max_triples:,}",
+                    code="input/too-many",
+                )
+            ]
+        )
     cases = sorted(set(data.subjects(RDF.type, IPO.ProcurementCase)), key=str)
     if len(cases) != 1:
         found = "no ipo:ProcurementCase" if not cases else f"{len(cases)} cases"
@@ -147,6 +160,17 @@ def _from_graph(data: Graph, source: str, vocab: Vocabulary) -> Case:
             ]
         )
     subject = cases[0]
+    if not isinstance(subject, URIRef):
+        raise CaseError(
+            [
+                Problem(
+                    source,
+                    "found the case as a blank node; allowed: a case named by its IRI "
+                    f"<{CASE}<id>>",
+                    code="case/blank-node",
+                )
+            ]
+        )
     problems = [
         Problem(
             source,
@@ -170,9 +194,10 @@ def _from_graph(data: Graph, source: str, vocab: Vocabulary) -> Case:
                 code="case/iri-mismatch",
             )
         )
-    graph = Graph(identifier=subject if isinstance(subject, URIRef) else str(subject))
+    graph = Graph(identifier=subject)
     for triple in data.triples((subject, None, None)):
         graph.add(triple)
+    problems += literal_problems(graph, vocab, source, limits)
     return _validated(normalise(graph, vocab), subject, source, {}, problems, vocab)
 
 
@@ -190,31 +215,3 @@ def _validated(
     facts = graph_to_facts(graph, subject, vocab)
     iri = subject if isinstance(subject, URIRef) else URIRef(str(subject))
     return Case(id=str(facts["id"]), iri=iri, graph=graph, facts=facts, source=source)
-
-
-def _json_key_lines(text: str, data: Any) -> dict[str, int]:
-    """Line of each top-level key of a JSON case (json keeps no positions; keys are unique)."""
-    if not isinstance(data, Mapping):
-        return {}
-    lines = {}
-    for key in data:
-        match = re.search(r'"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:', text)
-        if match:
-            lines[key] = text.count("\n", 0, match.start()) + 1
-    return lines
-
-
-def _rdf_syntax_problem(source: str, rdf_format: str, exc: Exception) -> Problem:
-    """One line for an rdflib parse error (its messages span lines and quote the input)."""
-    why = getattr(exc, "_why", None)  # rdflib's Turtle/N3 BadSyntax
-    if why is not None:
-        line = getattr(exc, "lines", 0) + 1
-        return Problem(source, f"malformed {rdf_format}: {why}", line, code="input/syntax")
-    text = " ".join(str(exc).split())
-    match = re.search(r"line:?\s*(\d+)", text, re.IGNORECASE)
-    return Problem(
-        source,
-        f"malformed {rdf_format}: {text[:200]}",
-        int(match.group(1)) if match else None,
-        code="input/syntax",
-    )

@@ -8,6 +8,8 @@ ontology for the values of a choice.
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +25,10 @@ _KIND_WORDS = {
     XSD.boolean: "true or false",
     XSD.string: "text",
 }
+
+#: pySHACL parses the shapes' SPARQL constraint with rdflib's pyparsing grammar, whose shared
+#: state breaks when two threads parse at once (and stays broken); one validation at a time.
+_PYSHACL_LOCK = threading.Lock()
 
 # When SHACL reports several results for one value, the first of these components says it best.
 _PRECEDENCE = [
@@ -112,15 +118,14 @@ def check_graph(
     from pyshacl import validate  # a heavy import: only when a case is checked
 
     lines = lines or {}
-    conforms, report, _ = validate(
-        graph,
-        shacl_graph=vocab.shapes,
-        ont_graph=vocab.derived("validation.typing-graph", _typing_graph),
-        inference="none",
-        advanced=False,
-    )
+    typing = vocab.derived("validation.typing-graph", _typing_graph)
+    with _PYSHACL_LOCK:
+        conforms, report, _ = validate(
+            graph, shacl_graph=vocab.shapes, ont_graph=typing, inference="none", advanced=False
+        )
+    whole = _whole_pattern_problems(graph, subject, source, vocab, lines)
     if conforms:
-        return []
+        return whole
     found: dict[tuple[str, str], tuple[int, Problem]] = {}
     for result in report.subjects(RDF.type, SH.ValidationResult):
         component = report.value(result, SH.sourceConstraintComponent)
@@ -146,6 +151,10 @@ def check_graph(
         if slot not in found or rank < found[slot][0]:
             found[slot] = (rank, Problem(source, message, lines.get(name), name, code))
     order = list(vocab.keys)
+    reported = {p.key for _, p in found.values()}
+    found.update(
+        {(str(p.key), "whole"): (len(_PRECEDENCE), p) for p in whole if p.key not in reported}
+    )
     return [
         p
         for _, p in sorted(
@@ -156,6 +165,45 @@ def check_graph(
             ),
         )
     ]
+
+
+def _strict_patterns(vocab: Vocabulary) -> dict[str, re.Pattern[str]]:
+    """Key -> its ``sh:pattern``, anchored at the very end of the value.
+
+    SHACL patterns are searched with Python's ``re``, whose ``$`` also matches before a final
+    line break, so ``"abc\n"`` would pass ``^[a-z]+$``. Checked again here as a whole match.
+    """
+    patterns = {}
+    for name, shape in _property_shapes(vocab).items():
+        pattern = vocab.shapes.value(shape, SH.pattern)
+        if pattern is not None:
+            text = str(pattern)
+            if text.endswith("$") and not text.endswith("\\$"):
+                text = text[:-1] + r"\Z"
+            patterns[name] = re.compile(text)
+    return patterns
+
+
+def _whole_pattern_problems(
+    graph: Graph, subject: Node, source: str, vocab: Vocabulary, lines: Mapping[str, int]
+) -> list[Problem]:
+    problems = []
+    for name, pattern in vocab.derived("validation.strict-patterns", _strict_patterns).items():
+        key = vocab.keys.get(name)
+        if key is None:
+            continue
+        for value in graph.objects(subject, key.prop):
+            if isinstance(value, Literal) and not pattern.search(str(value)):
+                problems.append(
+                    Problem(
+                        source,
+                        f"found {_shown(value)}; allowed: {describe_allowed(vocab, name)}",
+                        lines.get(name),
+                        name,
+                        code="case/wrong-value",
+                    )
+                )
+    return problems
 
 
 def describe_allowed(vocab: Vocabulary, name: str) -> str:

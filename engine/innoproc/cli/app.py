@@ -8,6 +8,7 @@ Commands import the rest of innoproc only when they run, so ``innoproc --help`` 
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -17,11 +18,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from innoproc.entry import BROKEN_PIPE, CANNOT_WRITE, INTERRUPTED, quiet_stdout
+
 if TYPE_CHECKING:
     from innoproc.explain import KnowledgeBase
 
 INPUT_ERROR = 2
 INTERNAL_ERROR = 70
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
 app = typer.Typer(
     help="Advice on innovation procurement in Big Science, with the reasons behind each item.",
@@ -46,7 +50,21 @@ def guarded(command: F) -> F:
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
+            return result
+        except KeyboardInterrupt:
+            err("innoproc: interrupted")
+            raise typer.Exit(INTERRUPTED) from None
+        except BrokenPipeError:
+            quiet_stdout()
+            raise typer.Exit(BROKEN_PIPE) from None
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRNOS:
+                return _internal_error(exc)
+            quiet_stdout()
+            err(f"innoproc: cannot write the output: {exc.strerror}")
+            raise typer.Exit(CANNOT_WRITE) from None
         except KnowledgeBaseError as exc:
             for problem in exc.problems:
                 err(problem.labelled())
@@ -61,15 +79,19 @@ def guarded(command: F) -> F:
         except typer.Exit:
             raise
         except Exception as exc:  # an internal error: say so in one line
-            if os.environ.get("INNOPROC_DEBUG"):
-                raise
-            err(
-                f"innoproc: internal error: {type(exc).__name__}: {exc} "
-                "(set INNOPROC_DEBUG=1 to see the traceback)"
-            )
-            raise typer.Exit(INTERNAL_ERROR) from None
+            return _internal_error(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal_error(exc: Exception) -> None:
+    if os.environ.get("INNOPROC_DEBUG"):
+        raise exc
+    err(
+        f"innoproc: internal error: {type(exc).__name__}: {exc} "
+        "(set INNOPROC_DEBUG=1 to see the traceback)"
+    )
+    raise typer.Exit(INTERNAL_ERROR) from None
 
 
 def _version(value: bool) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from innoproc.explain import Advice, Reason
 
 from .registry import ExportOptions
-from .words import facts_line
+from .words import facts_line, markdown_text
 
 
 def _md_reason(reason: Reason, depth: int) -> list[str]:
     pad = "  " * depth
     lines = [
         f"{pad}- because rule `{reason.rule}`"
-        + (f" read {facts_line(reason)}" if reason.facts else "")
+        + (f" read {markdown_text(facts_line(reason))}" if reason.facts else "")
     ]
     lines += [f"{pad}  - and {absent}" for absent in reason.absent]
     for premise in reason.premises:
@@ -28,11 +28,13 @@ def _md_reason(reason: Reason, depth: int) -> list[str]:
 def to_markdown(advice: Advice) -> str:
     vocab = advice.vocabulary
     facts = advice.case.facts
-    out = [f"# Advice for {advice.case.id}", ""]
+    out = [f"# Advice for {markdown_text(advice.case.id)}", ""]
     if "title" in facts:
         out += [
-            f"{facts['title']}"
-            + (f" ({facts['organisation']})" if "organisation" in facts else ""),
+            markdown_text(str(facts["title"]), line_start=True)
+            + (
+                f" ({markdown_text(str(facts['organisation']))})" if "organisation" in facts else ""
+            ),
             "",
         ]
     if not advice.items:

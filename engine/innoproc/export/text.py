@@ -12,7 +12,7 @@ from rich.tree import Tree
 from innoproc.explain import Advice, AdviceItem, Reason
 
 from .registry import ExportOptions
-from .words import facts_line
+from .words import facts_line, printable
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
@@ -71,9 +71,9 @@ def print_text(advice: Advice, console: Console) -> None:
     console.print(
         Text.assemble(
             ("Case ", "bold"),
-            (advice.case.id, "bold cyan"),
-            f" — {facts.get('title', '')}",
-            f" ({facts['organisation']})" if "organisation" in facts else "",
+            (printable(advice.case.id), "bold cyan"),
+            f" — {printable(str(facts.get('title', '')))}",
+            f" ({printable(str(facts['organisation']))})" if "organisation" in facts else "",
         )
     )
     if not advice.items:

@@ -1,17 +1,30 @@
-"""YAML reading that remembers where things were written.
+"""YAML reading that remembers where things were written, within the reading policy.
 
 Error messages must name the line of the offending key, and PyYAML's ``safe_load`` forgets
 positions and silently keeps the last of two duplicate keys. This module composes the node tree
 itself and builds plain dicts and lists that also carry their line numbers (1-based).
+
+It reads the plain subset of YAML a case or a rule needs and refuses the rest, each with the
+line where it starts: anchors and aliases (the way an alias bomb multiplies a small file into
+gigabytes), tags outside YAML's core schema (``!!binary``, ``!!python/...``, ``!custom``), and
+anything past the limits on depth, keys, items, values, text and numbers. Dates stay text: a
+title such as ``2024-01-01`` is not turned into a date.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
 
 from innoproc.errors import Problem
+
+from .limits import Limits, current_limits
+
+_CORE = "tag:yaml.org,2002:"
+#: tags a case or rule may use, written or implied
+CORE_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
 class LineDict(dict[str, Any]):
@@ -29,11 +42,57 @@ class LineList(list[Any]):
 
 
 class YamlSyntaxError(Exception):
-    """The text is not YAML; carries the problem found."""
+    """The text is not YAML we read; carries the problems found."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(str(p) for p in problems))
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """SafeLoader that composes no alias or anchor, nests no deeper than the limit, and leaves
+    dates as text."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _CORE + "timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, text: str, source: str, limits: Limits):
+        super().__init__(text)
+        self.source = source
+        self.limits = limits
+        self.depth = 0
+
+    def _refuse(self, event: yaml.Event, message: str, code: str) -> _Refused:
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        return _Refused(Problem(self.source, message, line, code=code))
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise self._refuse(
+                event,
+                "found an anchor or alias (& or *); allowed: plain values written out",
+                "input/alias",
+            )
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise self._refuse(
+                event,
+                f"found nesting deeper than {self.limits.max_depth} levels; allowed: at most "
+                f"{self.limits.max_depth} (raise max_depth in INNOPROC_LIMITS)",
+                "input/too-deep",
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def line_of(obj: Any, default: int | None = None) -> int | None:
@@ -41,19 +100,21 @@ def line_of(obj: Any, default: int | None = None) -> int | None:
     return getattr(obj, "line", default)
 
 
-def load_yaml(text: str, source: str) -> tuple[Any, list[Problem]]:
+def load_yaml(text: str, source: str, limits: Limits | None = None) -> tuple[Any, list[Problem]]:
     """Parse one YAML document into LineDict/LineList/scalars (``None`` for an empty document).
 
     Also returns the repeated and non-text keys it found: they are problems of the file, but
     not ones that stop the rest of it from being checked.
     """
-    loader = yaml.SafeLoader(text)
+    loader = _PlainLoader(text, source, limits or current_limits())
     try:
         node = loader.get_single_node()
         if node is None:
             return None, []
         problems: list[Problem] = []
-        data = _build(node, loader, source, problems)
+        data = _Builder(loader, source, problems).build(node)
+    except _Refused as exc:
+        raise YamlSyntaxError([exc.problem]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -66,29 +127,69 @@ def load_yaml(text: str, source: str) -> tuple[Any, list[Problem]]:
     return data, problems
 
 
-def _build(node: yaml.Node, loader: yaml.SafeLoader, source: str, problems: list[Problem]) -> Any:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Turns composed nodes into LineDict/LineList/scalars, counting against the limits."""
+
+    def __init__(self, loader: _PlainLoader, source: str, problems: list[Problem]):
+        self.loader = loader
+        self.limits = loader.limits
+        self.source = source
+        self.problems = problems
+        self.nodes = 0
+
+    def _refuse(self, node: yaml.Node, message: str, code: str) -> _Refused:
+        return _Refused(Problem(self.source, message, node.start_mark.line + 1, code=code))
+
+    def build(self, node: yaml.Node) -> Any:
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise self._refuse(
+                node,
+                f"found more than {self.limits.max_nodes:,} values; allowed: at most "
+                f"{self.limits.max_nodes:,} (raise max_nodes in INNOPROC_LIMITS)",
+                "input/too-many",
+            )
+        if node.tag not in CORE_TAGS:
+            raise self._refuse(
+                node,
+                f"found the tag {node.tag!r}; allowed: plain values (text, numbers, true/false,"
+                " lists and mappings) without tags",
+                "input/tag",
+            )
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return self._sequence(node)
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode) -> LineDict:
+        if len(node.value) > self.limits.max_mapping_keys:
+            raise self._refuse(
+                node,
+                f"found {len(node.value):,} keys in one mapping; allowed: at most "
+                f"{self.limits.max_mapping_keys:,} (raise max_mapping_keys in INNOPROC_LIMITS)",
+                "input/too-many",
+            )
         result = LineDict()
-        result.line = line
+        result.line = node.start_mark.line + 1
         result.key_lines = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = self.build(key_node)
             key_line = key_node.start_mark.line + 1
             if not isinstance(key, str):
-                problems.append(
+                self.problems.append(
                     Problem(
-                        source,
-                        f"found key {key!r}; keys must be text",
+                        self.source,
+                        f"found key {key!r:.60}; keys must be text",
                         key_line,
                         code="input/non-text-key",
                     )
                 )
                 continue
             if key in result:
-                problems.append(
+                self.problems.append(
                     Problem(
-                        source,
+                        self.source,
                         f"duplicate key (first given on line {result.key_lines[key]})",
                         key_line,
                         key,
@@ -96,15 +197,45 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, source: str, problems: list
                     )
                 )
                 continue
-            result[key] = _build(value_node, loader, source, problems)
+            result[key] = self.build(value_node)
             result.key_lines[key] = key_line
         return result
-    if isinstance(node, yaml.SequenceNode):
+
+    def _sequence(self, node: yaml.SequenceNode) -> LineList:
+        if len(node.value) > self.limits.max_list_items:
+            raise self._refuse(
+                node,
+                f"found {len(node.value):,} items in one list; allowed: at most "
+                f"{self.limits.max_list_items:,} (raise max_list_items in INNOPROC_LIMITS)",
+                "input/too-many",
+            )
         items = LineList()
-        items.line = line
+        items.line = node.start_mark.line + 1
         items.item_lines = []
         for item in node.value:
-            items.append(_build(item, loader, source, problems))
+            items.append(self.build(item))
             items.item_lines.append(item.start_mark.line + 1)
         return items
-    return loader.construct_object(node, deep=True)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        value = node.value
+        if len(value) > self.limits.max_text_chars:
+            raise self._refuse(
+                node,
+                f"found a value of {len(value):,} characters; allowed: at most "
+                f"{self.limits.max_text_chars:,} (raise max_text_chars in INNOPROC_LIMITS)",
+                "input/too-large",
+            )
+        if node.tag in (_CORE + "int", _CORE + "float") and len(value) > (
+            self.limits.max_number_chars
+        ):
+            raise self._refuse(
+                node,
+                f"found a number written with {len(value):,} characters; allowed: at most "
+                f"{self.limits.max_number_chars}",
+                "input/number",
+            )
+        result = self.loader.construct_object(node, deep=True)
+        if isinstance(result, float) and not math.isfinite(result):
+            raise self._refuse(node, f"found {value!r}; allowed: a finite number", "input/number")
+        return result

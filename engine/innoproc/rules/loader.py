@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from innoproc.errors import KnowledgeBaseError, Problem
+from innoproc.errors import InputError, KnowledgeBaseError, Problem
 from innoproc.ontology import Vocabulary
+from innoproc.reading.files import read_text
+from innoproc.reading.limits import Limits, current_limits
 
 from .dependencies import cross_checks, stratify
 from .model import RuleSpec
+from .normalform import dnf_size
 from .reachability import unreachable_rules
 from .schema import load_validator
 from .syntax import FileParser
@@ -42,16 +45,23 @@ def parse_kb(kb_folder: Path, vocab: Vocabulary) -> list[RuleSpec]:
                 )
             ]
         )
-    validator = load_validator(kb_folder)
+    limits = current_limits()
+    validator = load_validator(kb_folder, limits)
     problems: list[Problem] = []
     refused: set[str] = set()
     rules: list[RuleSpec] = []
     for path in files:
-        parser = FileParser(path, vocab, validator, ordinal_start=len(rules))
-        rules.extend(parser.parse(path.read_text(encoding="utf-8")))
+        try:
+            text = read_text(path, limits, folder=kb_folder / "rules")
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        parser = FileParser(path, vocab, validator, ordinal_start=len(rules), limits=limits)
+        rules.extend(parser.parse(text))
         problems.extend(parser.problems)
         refused |= parser.refused_conclusions
     problems.extend(cross_checks(rules, refused))
+    problems.extend(too_complex(rules, limits))
     if problems:
         raise KnowledgeBaseError(problems)
     strata, cycle_problems = stratify(rules)
@@ -62,3 +72,27 @@ def parse_kb(kb_folder: Path, vocab: Vocabulary) -> list[RuleSpec]:
     if dead:
         raise KnowledgeBaseError(dead)
     return rules
+
+
+def too_complex(rules: list[RuleSpec], limits: Limits) -> list[Problem]:
+    """Rules whose condition would expand past the limit in disjunctive normal form.
+
+    The engine and the checks work on that normal form; its size is computed without building
+    it, so a condition that would take minutes and gigabytes is refused in microseconds.
+    """
+    problems = []
+    for rule in rules:
+        size = dnf_size(rule.when)
+        if size > limits.max_normal_form:
+            shown = f"{size:,}" if size < 10**12 else f"about 1e{len(str(size)) - 1}"
+            problems.append(
+                Problem(
+                    rule.source,
+                    f"rule {rule.id}: its condition expands to {shown} alternatives in normal "
+                    f"form; allowed: at most {limits.max_normal_form:,} (split the rule, or "
+                    "raise max_normal_form in INNOPROC_LIMITS)",
+                    rule.line,
+                    code="kb/too-complex",
+                )
+            )
+    return problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations, product
+from math import prod
 
 from .model import All, AnyOf, AtLeast, ConclusionTest, Condition, FactTest, Not
 
@@ -62,3 +63,25 @@ def dnf(condition: Condition, negated: bool = False) -> list[Conjunct]:
 
 def _dedupe(conjunct: Conjunct) -> Conjunct:
     return tuple(dict.fromkeys(conjunct))
+
+
+def dnf_size(condition: Condition, negated: bool = False) -> int:
+    """How many conjunctions :func:`dnf` would return, computed without building them."""
+    if isinstance(condition, FactTest | ConclusionTest):
+        return 1
+    if isinstance(condition, Not):
+        return dnf_size(condition.item, not negated)
+    if isinstance(condition, AtLeast):
+        n, items = condition.count, condition.items
+        if negated:
+            return dnf_size(AtLeast(len(items) - n + 1, tuple(Not(i) for i in items)))
+        # one conjunction per choice of n items: the elementary symmetric sum of their sizes
+        sizes = [dnf_size(item) for item in items]
+        sums = [1] + [0] * n  # sums[k]: total over choices of k items so far
+        for size in sizes:
+            for k in range(n, 0, -1):
+                sums[k] += sums[k - 1] * size
+        return sums[n]
+    conjunctive = isinstance(condition, All) != negated
+    sizes = [dnf_size(item, negated) for item in condition.items]
+    return prod(sizes) if conjunctive else sum(sizes)

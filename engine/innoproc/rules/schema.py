@@ -10,15 +10,20 @@ what a well-formed condition is because both follow :mod:`innoproc.rules.grammar
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+import regex
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource
 
-from innoproc.errors import KnowledgeBaseError, Problem
+from innoproc.errors import InputError, KnowledgeBaseError, Problem
 from innoproc.ontology.resources import kb_dir
+from innoproc.reading.files import read_text
+from innoproc.reading.limits import Limits
 from innoproc.reading.yaml_lines import LineDict, LineList
 
 SCHEMA_NAME = Path("schema") / "rules.schema.json"
@@ -30,18 +35,83 @@ def schema_path(kb_folder: Path) -> Path:
     return own if own.exists() else kb_dir() / SCHEMA_NAME
 
 
-def load_validator(kb_folder: Path) -> Draft202012Validator:
-    """A validator for the KB's rule files; a malformed schema is refused, never followed out."""
+def load_validator(kb_folder: Path, limits: Limits | None = None) -> Draft202012Validator:
+    """A validator for the KB's rule files; a malformed schema is refused, never followed out.
+
+    The schema may refer only to its own definitions (``$ref: "#/..."``): nothing is fetched or
+    read from elsewhere. Its ``pattern`` keywords run with a time limit, so a pattern that
+    backtracks catastrophically cannot hang a check.
+    """
     path = schema_path(kb_folder)
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        text = read_text(path, limits)
+        schema = json.loads(text)
         Draft202012Validator.check_schema(schema)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, SchemaError) as exc:
+    except InputError as exc:
+        raise KnowledgeBaseError(exc.problems) from None
+    except (json.JSONDecodeError, SchemaError) as exc:
         message = getattr(exc, "msg", None) or getattr(exc, "message", None) or str(exc)
-        raise KnowledgeBaseError(
-            [Problem(str(path), f"malformed rule schema: {message}", code="kb/schema-file")]
-        ) from None
-    return Draft202012Validator(schema)
+        raise _schema_file_error(path, f"malformed rule schema: {message}") from None
+    outside = sorted(set(_outside_references(schema)))
+    if outside:
+        raise _schema_file_error(
+            path,
+            f"the schema refers to {', '.join(outside)}; allowed: references inside the schema "
+            "file (#/...)",
+        )
+    registry: Registry[Any] = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
+    validator: Draft202012Validator = _TimedValidator(schema, registry=registry)
+    return validator
+
+
+def _schema_file_error(path: Path, message: str) -> KnowledgeBaseError:
+    return KnowledgeBaseError([Problem(str(path), message, code="kb/schema-file")])
+
+
+def _outside_references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                if not value.startswith("#"):
+                    yield value
+            else:
+                yield from _outside_references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _outside_references(item)
+
+
+def _never_retrieve(uri: str) -> Any:
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
+
+
+#: the longest a schema ``pattern`` may take on one value
+PATTERN_SECONDS = 0.5
+
+
+def _timed_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        found = regex.search(pattern, instance, timeout=PATTERN_SECONDS)
+    except TimeoutError:
+        yield ValidationError(
+            f"the schema's pattern {pattern!r} took longer than {PATTERN_SECONDS} s on this "
+            "value; simplify the pattern"
+        )
+        return
+    except regex.error as exc:
+        yield ValidationError(f"the schema's pattern {pattern!r} is malformed: {exc}")
+        return
+    if found is None:
+        yield ValidationError(f"{instance!r:.80} does not match {pattern!r}")
+
+
+_TimedValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _timed_pattern}
+)
 
 
 def structure_problems(validator: Draft202012Validator, data: Any, source: str) -> list[Problem]:

@@ -15,8 +15,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from innoproc.errors import Problem
+from innoproc.errors import InputError, Problem
 from innoproc.ontology import Vocabulary
+from innoproc.reading.limits import Limits, current_limits
+from innoproc.reading.values import check_structure
 from innoproc.reading.yaml_lines import YamlSyntaxError, load_yaml
 
 from . import grammar
@@ -29,13 +31,19 @@ class FileParser:
     """Parses one rule file; collects its rules and its problems."""
 
     def __init__(
-        self, path: Path, vocab: Vocabulary, validator: Draft202012Validator, ordinal_start: int
+        self,
+        path: Path,
+        vocab: Vocabulary,
+        validator: Draft202012Validator,
+        ordinal_start: int,
+        limits: Limits | None = None,
     ):
         self.path = path
         self.source = str(path)
         self.vocab = vocab
         self.validator = validator
         self.ordinal = ordinal_start
+        self.limits = limits or current_limits()
         self.problems: list[Problem] = []
         self.refused_conclusions: set[str] = set()
         self.resolver = Resolver(vocab, self._report)
@@ -49,8 +57,9 @@ class FileParser:
             self._report(None, "empty file; expected theme, title and rules", "kb/empty-file")
             return []
         try:
-            data, problems = load_yaml(text, self.source)
-        except YamlSyntaxError as exc:
+            data, problems = load_yaml(text, self.source, self.limits)
+            check_structure(data, self.source, self.limits)
+        except (YamlSyntaxError, InputError) as exc:
             self.problems.extend(exc.problems)
             return []
         self.problems.extend(problems)
