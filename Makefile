@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= cases/cern-lhc-yoke-steel.yaml
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: install
 test: install lint
 	$(BIN)/innoproc kb check
 	$(BIN)/python -m pytest
+
+# The fuzzing suite with a long budget (make test runs it with a bounded one).
+fuzz: install
+	INNOPROC_FUZZ=long $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 bench: install
 	$(BIN)/python benchmarks/bench_engine.py
