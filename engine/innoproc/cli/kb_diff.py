@@ -1,0 +1,1 @@
+"""innoproc kb diff: (being written)."""

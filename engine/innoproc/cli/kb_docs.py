@@ -1,0 +1,1 @@
+"""innoproc kb docs: (being written)."""

@@ -1,0 +1,1 @@
+"""innoproc kb test: (being written)."""
