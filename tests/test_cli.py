@@ -74,14 +74,20 @@ def test_advise_on_a_bad_case_exits_2_with_one_line_per_problem(tmp_path):
     assert [line.split(": ")[1] for line in lines] == ["procedure", "award_basis"]
 
 
-def test_kb_check_passes_the_bundled_kb_and_counts_rules_and_files():
+def test_kb_check_passes_the_bundled_kb_and_counts_rules_files_and_warnings():
     from innoproc.explain import default_kb
 
     kb = default_kb()
     result = invoke("kb", "check")
     assert result.exit_code == 0
     files = len({r.source for r in kb.rules})
-    assert result.stdout.strip() == f"{len(kb.rules)} rules in {files} files: no problems found"
+    warnings = [line for line in result.stderr.splitlines() if line.endswith("]")]
+    assert all("[warning kb/" in line for line in warnings)
+    assert re.fullmatch(
+        rf"{len(kb.rules)} rules in {files} files: 0 error\(s\), {len(warnings)} warning\(s\); "
+        r"\d+ warning\(s\) accepted in checks.yaml \(\d+\.\d\d s\)",
+        result.stdout.strip(),
+    ), result.stdout
 
 
 def test_kb_check_labels_each_problem_with_severity_and_code(tmp_path):

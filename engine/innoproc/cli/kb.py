@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from .app import KbOption, guarded, kb_app, load_kb
+from .app import INPUT_ERROR, KbOption, err, guarded, kb_app, load_kb
 
 
 @kb_app.command("check")
 @guarded
-def kb_check(kb: KbOption = None) -> None:
-    """Parse and check every rule file; report each problem as file:line."""
-    knowledge = load_kb(kb)
-    files = sorted({r.source for r in knowledge.rules})
-    knowledge.backend.prepare()  # compiling proves the rules map onto the engine
-    print(f"{len(knowledge.rules)} rules in {len(files)} files: no problems found")
+def kb_check(
+    kb: KbOption = None,
+    reasoner: Annotated[
+        bool,
+        typer.Option(
+            "--reasoner", help="Also check the ontology with HermiT (needs Java; takes seconds)."
+        ),
+    ] = False,
+) -> None:
+    """Check the KB without a case: errors refuse it (exit 2), warnings are listed; each as
+    file:line: message [severity code]."""
+    from innoproc.workbench.check import check_kb
+
+    report = check_kb(kb, reasoner)
+    for problem in report.problems:
+        err(problem.labelled())
+    print(report.summary())
+    if report.reasoner is not None:
+        print(report.reasoner.summary())
+    if report.errors:
+        raise typer.Exit(INPUT_ERROR)
 
 
 @kb_app.command("rules")

@@ -70,6 +70,9 @@ class CaseKey:
     allows_empty: bool = False
     #: whether ``values`` follow an order the ontology defines (phases, risk levels ...)
     ordered: bool = False
+    #: the inclusive range of a numeric key, as the shapes give it
+    minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def is_choice(self) -> bool:
@@ -101,10 +104,18 @@ class Vocabulary:
     order of the source document.
     """
 
-    def __init__(self, graph: Graph, shapes: Graph, fingerprint: str = ""):
+    def __init__(
+        self,
+        graph: Graph,
+        shapes: Graph,
+        fingerprint: str = "",
+        defined_in: dict[Node, str] | None = None,
+    ):
         self.graph = graph
         self.shapes = shapes
         self.fingerprint = fingerprint
+        #: the file that first states something about each term, for messages
+        self.defined_in: dict[Node, str] = defined_in or {}
         self.keys: dict[str, CaseKey] = {}
         self.by_property: dict[Node, CaseKey] = {}
         self._derived: dict[str, Any] = {}
@@ -118,6 +129,19 @@ class Vocabulary:
             self.keys[case_key.name] = case_key
             self.by_property[prop] = case_key
         self.clauses: dict[str, Clause] = self._clauses()
+        #: notation -> individual of each course of action a recommendation can propose
+        self.courses: dict[str, URIRef] = {
+            str(self.graph.value(c, SKOS.notation)): c
+            for c in self.members(IPO.CourseOfAction)
+            if isinstance(c, URIRef) and self.graph.value(c, SKOS.notation) is not None
+        }
+        notation: dict[Node, str] = {iri: name for name, iri in self.courses.items()}
+        #: pairs of course notations that exclude each other (the property is symmetric)
+        self.excluded_courses: set[frozenset[str]] = {
+            frozenset((notation[a], notation[b]))
+            for a, b in self.graph.subject_objects(IPO.excludesCourse)
+            if a in notation and b in notation
+        }
 
     @classmethod
     def load(cls, extensions: Iterable[Path] = ()) -> Vocabulary:
@@ -128,19 +152,24 @@ class Vocabulary:
         """
         digest = hashlib.sha256()
         graph, shapes = Graph(), Graph()
+        defined_in: dict[Node, str] = {}
         bundled = [(ontology_path(), graph), (shapes_path(), shapes)]
         for path, target in bundled + [
             (p, shapes if p.name.endswith(".shapes.ttl") else graph) for p in extensions
         ]:
             data = path.read_bytes()
             digest.update(path.name.encode() + b"\0" + data)
+            part = Graph()
             try:
-                target.parse(data=data, format="turtle")
+                part.parse(data=data, format="turtle")
             except Exception as exc:  # rdflib raises many types for bad Turtle
                 if (path, target) in bundled:
                     raise
                 raise KnowledgeBaseError([_syntax_problem(path, exc)]) from None
-        return cls(graph, shapes, digest.hexdigest()[:16])
+            for subject in set(part.subjects()):
+                defined_in.setdefault(subject, str(path))
+            target += part
+        return cls(graph, shapes, digest.hexdigest()[:16], defined_in)
 
     # -- construction -------------------------------------------------------------------
     def _case_key(self, prop: URIRef, name: str, allows_empty: bool) -> CaseKey:
@@ -171,7 +200,17 @@ class Vocabulary:
                 allows_empty,
                 ordered=order is not None,
             )
-        return CaseKey(name, prop, label, definition, multi, _DATATYPE_KINDS.get(rng, "text"))
+        low, high = _bounds(self.shapes, name)
+        return CaseKey(
+            name,
+            prop,
+            label,
+            definition,
+            multi,
+            _DATATYPE_KINDS.get(rng, "text"),
+            minimum=low,
+            maximum=high,
+        )
 
     def _clauses(self) -> dict[str, Clause]:
         g = self.graph
@@ -297,6 +336,18 @@ def _reach(start: Node, succ: dict[Node, set[Node]]) -> set[Node]:
             seen.add(node)
             todo.extend(succ.get(node, ()))
     return seen
+
+
+def _bounds(shapes: Graph, name: str) -> tuple[float | None, float | None]:
+    """(sh:minInclusive, sh:maxInclusive) of the property shape named ``name``."""
+    for shape in shapes.subjects(SH.name, None):
+        if str(shapes.value(shape, SH.name)) == name:
+            low, high = shapes.value(shape, SH.minInclusive), shapes.value(shape, SH.maxInclusive)
+            return (
+                float(low) if low is not None else None,  # type: ignore[arg-type]
+                float(high) if high is not None else None,  # type: ignore[arg-type]
+            )
+    return None, None
 
 
 def _layout(shapes: Graph) -> dict[str, tuple[int, bool]]:

@@ -142,6 +142,8 @@ class Conclusion:
     finding_kind: FindingKind | None = None
     severity: Severity | None = None
     actions: tuple[str, ...] = ()
+    #: for a recommendation, the course of action it proposes (an ontology notation), if stated
+    course: str | None = None
 
     @property
     def conclusion_kind(self) -> ConclusionKind:

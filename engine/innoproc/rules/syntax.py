@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from innoproc.errors import InputError, Problem
+from innoproc.errors import InputError, Problem, did_you_mean
 from innoproc.ontology import Vocabulary
 from innoproc.reading.limits import Limits, current_limits
 from innoproc.reading.values import check_structure
@@ -141,8 +141,21 @@ class FileParser:
                 body["id"],
                 body.get("summary", ""),
                 actions=tuple(body.get("actions") or ()),
+                course=self._course(body.get("course"), rule_id, line),
             )
         return conclusion
+
+    def _course(self, course: Any, rule_id: str, line: int | None) -> str | None:
+        if course is None or course in self.vocab.courses:
+            return course if isinstance(course, str) else None
+        known = list(self.vocab.courses)
+        self._report(
+            line,
+            f"rule {rule_id}: recommendation.course: unknown course of action {course!r}; "
+            f"allowed: {', '.join(known)}{did_you_mean(course, known)}",
+            "kb/unknown-course",
+        )
+        return None
 
     def _check_grounding(
         self, conclusion: Conclusion, rule_id: str, clauses: tuple[str, ...], line: int | None
