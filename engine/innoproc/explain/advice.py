@@ -8,7 +8,7 @@ recommendation back to the stated facts is a plain tree of these objects.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from innoproc.case import Case
@@ -53,6 +53,24 @@ class AdviceItem:
     actions: tuple[str, ...] = ()
     rationale: str = ""
     references: tuple[str, ...] = ()
+    #: the title of each clause in ``clauses``, from the ontology
+    clause_titles: tuple[str, ...] = ()
+    #: the rule's priority: which of several alternatives is chosen
+    priority: int = 0
+    #: for a recommendation, the course of action it proposes, if its rule names one
+    course: str | None = None
+    #: recommendations that would also fit, proposing another course of the same choice
+    alternatives: tuple[AdviceItem, ...] = ()
+
+    @property
+    def answers(self) -> tuple[AdviceItem, ...]:
+        """The findings this item rests on, directly or through other items."""
+        return tuple(i for i in self.chain() if i.kind == "finding" and i is not self)
+
+    @property
+    def weight(self) -> int:
+        """How much the item matters: the highest severity among itself and what it answers."""
+        return max((_SEVERITY_RANK.get(i.severity or "", 0) for i in self.chain()), default=0)
 
     def chain(self) -> Iterator[AdviceItem]:
         """This item and every item it rests on, depth first, each once."""
@@ -81,6 +99,12 @@ class AdviceItem:
         else:
             data["actions"] = list(self.actions)
         data["because"] = self.because.to_dict()
+        data["clause_titles"] = dict(zip(self.clauses, self.clause_titles, strict=True))
+        data["rationale"] = self.rationale
+        data["references"] = list(self.references)
+        if self.kind == "recommendation":
+            data["answers"] = [f.id for f in self.answers]
+            data["alternatives"] = [a.to_dict() for a in self.alternatives]
         return data
 
 
@@ -126,7 +150,8 @@ def build_advice(
     fingerprint: str,
     vocab: Vocabulary,
 ) -> Advice:
-    """Turn the firing record into advice items linked to their premises."""
+    """Turn the firing record into advice items linked to their premises, ranked, with
+    alternatives folded under the recommendation chosen among them."""
     items: dict[str, AdviceItem] = {}
     for firing in firings:
         rule = rules[firing.rule_id]
@@ -150,16 +175,49 @@ def build_advice(
             actions=then.actions,
             rationale=rule.rationale,
             references=rule.references,
+            clause_titles=tuple(vocab.clause_title(c) for c in rule.clauses),
+            priority=rule.priority,
+            course=then.course,
         )
-    ordered = list(items.values())
+    fired = list(items.values())
+    order = {item.id: index for index, item in enumerate(fired)}
+    findings = sorted(
+        (i for i in fired if i.kind == "finding"), key=lambda i: (-i.weight, order[i.id])
+    )
+    recommendations = _choose_among_alternatives(
+        [i for i in fired if i.kind == "recommendation"], vocab, order
+    )
+    recommendations.sort(key=lambda i: (-i.weight, -len(i.answers), -i.priority, order[i.id]))
     return Advice(
         case=case,
-        findings=tuple(i for i in ordered if i.kind == "finding"),
-        recommendations=tuple(i for i in ordered if i.kind == "recommendation"),
+        findings=tuple(findings),
+        recommendations=tuple(recommendations),
         kb_fingerprint=fingerprint,
         firings=tuple(firings),
         vocabulary=vocab,
     )
+
+
+_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+
+
+def _choose_among_alternatives(
+    recommendations: list[AdviceItem], vocab: Vocabulary, order: dict[str, int]
+) -> list[AdviceItem]:
+    """Keep one recommendation per choice group (the highest priority, then the first fired)
+    and list the others of its group under it as alternatives."""
+    groups: dict[str, list[AdviceItem]] = {}
+    for item in recommendations:
+        group = vocab.choice_groups.get(item.course or "")
+        if group is not None:
+            groups.setdefault(group, []).append(item)
+    chosen: dict[str, AdviceItem] = {}
+    for members in groups.values():
+        members.sort(key=lambda i: (-i.priority, order[i.id]))
+        first, *others = members
+        chosen[first.id] = replace(first, alternatives=tuple(others))
+    folded = {i.id for members in groups.values() for i in members[1:]}
+    return [chosen.get(i.id, i) for i in recommendations if i.id not in folded]
 
 
 def _plain(value: FactValue | None) -> Any:

@@ -1,8 +1,10 @@
-"""The JSON contract of ``innoproc advise --format json`` (its content is ``Advice.to_dict``)."""
+"""The JSON contract of ``innoproc advise --format json`` (its content is ``Advice.to_dict``),
+published as a JSON Schema in ``advice.schema.json`` beside this module."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from innoproc.explain import Advice
 
@@ -15,3 +17,13 @@ def to_json(advice: Advice) -> str:
 
 def export_json(advice: Advice, options: ExportOptions) -> str:
     return to_json(advice) + "\n"
+
+
+def export_jsonl(advice: Advice, options: ExportOptions) -> str:
+    """One line of JSON per case: the contract, for streams of many cases."""
+    return json.dumps(advice.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def schema_path() -> Path:
+    """The published JSON Schema of the contract (shipped with the package)."""
+    return Path(__file__).with_name("advice.schema.json")

@@ -4,16 +4,17 @@ chain of reasons as nested lists."""
 from __future__ import annotations
 
 from innoproc.explain import Advice, Reason
+from innoproc.ontology import Vocabulary
 
 from .registry import ExportOptions
-from .words import facts_line, markdown_text
+from .words import facts_line, markdown_text, summary_lines
 
 
-def _md_reason(reason: Reason, depth: int) -> list[str]:
+def _md_reason(reason: Reason, depth: int, vocab: Vocabulary) -> list[str]:
     pad = "  " * depth
     lines = [
         f"{pad}- because rule `{reason.rule}`"
-        + (f" read {markdown_text(facts_line(reason))}" if reason.facts else "")
+        + (f" read {markdown_text(facts_line(reason, vocab))}" if reason.facts else "")
     ]
     lines += [f"{pad}  - and {absent}" for absent in reason.absent]
     for premise in reason.premises:
@@ -21,7 +22,7 @@ def _md_reason(reason: Reason, depth: int) -> list[str]:
             f"{pad}  - {premise.kind} **{premise.title}** ({', '.join(premise.clauses)}, "
             f"`{premise.id}`)"
         )
-        lines += _md_reason(premise.because, depth + 2)
+        lines += _md_reason(premise.because, depth + 2, vocab)
     return lines
 
 
@@ -39,6 +40,9 @@ def to_markdown(advice: Advice) -> str:
         ]
     if not advice.items:
         out.append("No findings and no recommendations: the stated facts trigger no rule.")
+    else:
+        first, *ranked = summary_lines(advice)
+        out += ["## In short", "", first, ""] + ranked + ([""] if ranked else [])
     for label, items in (
         ("Findings", advice.findings),
         ("Recommendations", advice.recommendations),
@@ -59,7 +63,13 @@ def to_markdown(advice: Advice) -> str:
             ]
             if item.actions:
                 out += ["Actions:", ""] + [f"1. {a}" for a in item.actions] + [""]
-            out += ["Reasons:", ""] + _md_reason(item.because, 0) + [""]
+            out += ["Reasons:", ""] + _md_reason(item.because, 0, vocab) + [""]
+            if item.alternatives:
+                out += ["Alternatives, if this course is ruled out:", ""]
+                for other in item.alternatives:
+                    out += [f"- **{other.title}** (`{other.id}`): {other.summary}"]
+                    out += _md_reason(other.because, 1, vocab)
+                out += [""]
     out.append(f"_Knowledge base {advice.kb_fingerprint}._")
     return "\n".join(out) + "\n"
 

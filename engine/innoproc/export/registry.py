@@ -81,6 +81,12 @@ register(
     "text/markdown",
 )
 register(
+    "jsonl",
+    "innoproc.export.json_contract:export_jsonl",
+    "the JSON contract, one line per case",
+    "application/jsonl",
+)
+register(
     "turtle",
     "innoproc.export.provenance:export_turtle",
     "RDF with PROV-O provenance",

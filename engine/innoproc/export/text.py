@@ -10,9 +10,10 @@ from rich.text import Text
 from rich.tree import Tree
 
 from innoproc.explain import Advice, AdviceItem, Reason
+from innoproc.ontology import Vocabulary
 
 from .registry import ExportOptions
-from .words import facts_line, printable
+from .words import facts_line, printable, summary_lines
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
@@ -27,25 +28,31 @@ def _heading(item: AdviceItem) -> Text:
     return text
 
 
-def _add_reason(node: Tree, reason: Reason) -> None:
+def _add_reason(node: Tree, reason: Reason, vocab: Vocabulary) -> None:
     branch = node.add(Text.assemble(("because ", "dim"), ("rule ", "dim"), (reason.rule, "green")))
     if reason.facts:
-        branch.add(Text.assemble(("facts: ", "dim"), facts_line(reason)))
+        branch.add(Text.assemble(("facts: ", "dim"), printable(facts_line(reason, vocab))))
     for absent in reason.absent:
         branch.add(Text.assemble(("and ", "dim"), absent))
     for premise in reason.premises:
         sub = branch.add(Text.assemble((f"{premise.kind}: ", "dim"), _heading(premise)))
-        _add_reason(sub, premise.because)
+        _add_reason(sub, premise.because, vocab)
 
 
-def _item_tree(item: AdviceItem) -> Tree:
+def _item_tree(item: AdviceItem, vocab: Vocabulary) -> Tree:
     tree = Tree(_heading(item))
     tree.add(Text(item.summary, style="italic"))
     if item.actions:
         actions = tree.add(Text("actions", style="bold"))
         for action in item.actions:
             actions.add(Text(action))
-    _add_reason(tree, item.because)
+    _add_reason(tree, item.because, vocab)
+    if item.alternatives:
+        others = tree.add(Text("alternatives, if this course is ruled out", style="bold"))
+        for other in item.alternatives:
+            alternative = others.add(_heading(other))
+            alternative.add(Text(other.summary, style="italic"))
+            _add_reason(alternative, other.because, vocab)
     return tree
 
 
@@ -79,10 +86,13 @@ def print_text(advice: Advice, console: Console) -> None:
     if not advice.items:
         console.print("No findings and no recommendations: the stated facts trigger no rule.")
         return
+    console.print(Text("\nIn short", style="bold underline"))
+    for line in summary_lines(advice):
+        console.print(Text(line))
     for label, items in (
         ("Findings", advice.findings),
         ("Recommendations", advice.recommendations),
     ):
         if items:
             console.print(Text(f"\n{label} ({len(items)})", style="bold underline"))
-            console.print(Group(*(_item_tree(i) for i in items)))
+            console.print(Group(*(_item_tree(i, advice.vocabulary) for i in items)))

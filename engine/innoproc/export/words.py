@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from innoproc.explain import Reason
-from innoproc.ontology import FactValue
+from innoproc.explain import Advice, Reason
+from innoproc.ontology import FactValue, Vocabulary
 from innoproc.reading.files import CONTROL
 
 #: characters that open inline markup anywhere (an underscore only at the edge of a word)
@@ -52,5 +52,43 @@ def show_value(value: FactValue | None) -> str:
     return printable(str(value))
 
 
-def facts_line(reason: Reason) -> str:
-    return ", ".join(f"{key} = {show_value(value)}" for key, value in reason.facts)
+def fact_in_words(vocab: Vocabulary, key: str, value: FactValue | None) -> str:
+    """``award basis: lowest price``: a fact as the ontology's labels name it."""
+    case_key = vocab.keys.get(key)
+    if case_key is None:
+        return f"{key}: {show_value(value)}"
+    if value is None:
+        words = "not stated"
+    elif isinstance(value, bool):
+        words = "yes" if value else "no"
+    elif case_key.is_choice:
+        chosen = value if isinstance(value, tuple) else (str(value),)
+        labels = [vocab.label(case_key.values[v]) if v in case_key.values else v for v in chosen]
+        words = ", ".join(labels) if labels else "none"
+    else:
+        words = show_value(value)
+    return f"{case_key.label}: {words}"
+
+
+def facts_line(reason: Reason, vocab: Vocabulary | None = None) -> str:
+    """The facts a rule read: in the ontology's words when ``vocab`` is given."""
+    if vocab is None:
+        return ", ".join(f"{key} = {show_value(value)}" for key, value in reason.facts)
+    return "; ".join(fact_in_words(vocab, key, value) for key, value in reason.facts)
+
+
+def summary_lines(advice: Advice, most: int = 3) -> list[str]:
+    """The few changes that matter most, in words: what a reader should take away first."""
+    findings = advice.findings
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("high", "medium", "low")}
+    severities = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    lines = [
+        f"{len(findings)} finding(s)"
+        + (f" ({severities})" if severities else "")
+        + f" and {len(advice.recommendations)} recommendation(s)."
+    ]
+    for number, item in enumerate(advice.recommendations[:most], start=1):
+        answered = item.answers
+        why = f" (answers: {'; '.join(f.title for f in answered)})" if answered else ""
+        lines.append(f"{number}. {item.title}{why}")
+    return lines

@@ -136,6 +136,13 @@ class Vocabulary:
             if isinstance(c, URIRef) and self.graph.value(c, SKOS.notation) is not None
         }
         notation: dict[Node, str] = {iri: name for name, iri in self.courses.items()}
+        #: course notation -> the class of courses it is chosen among (ipo:oneChosenAmong)
+        self.choice_groups: dict[str, str] = {
+            name: str(group)
+            for group in self.graph.subjects(IPO.oneChosenAmong, None)
+            for name, iri in self.courses.items()
+            if iri in self.members(group)
+        }
         #: pairs of course notations that exclude each other (the property is symmetric)
         self.excluded_courses: set[frozenset[str]] = {
             frozenset((notation[a], notation[b]))

@@ -7,7 +7,9 @@ Each finding is a :class:`~innoproc.errors.Problem` with a stable code, severity
   cite, read by no other rule);
 - ``kb/conflict``: two rules that can fire on the same case propose courses of action that the
   ontology declares exclusive (``ipo:excludesCourse``), shown with a witness case on which both
-  fire (checked with the reference semantics);
+  fire (checked with the reference semantics); courses of one class marked
+  ``ipo:oneChosenAmong`` are not a conflict, since the advice chooses one and lists the others
+  as its alternatives;
 - ``kb/fires-on-unknown``: a rule that can fire although the only facts it reads are unstated;
 - ``kb/unimplemented-clause``: a clause of the source no rule cites;
 - ``kb/unread-value``: a value of a case key that no rule reads where sibling values are read.
@@ -117,6 +119,9 @@ def conflicts(rules: list[RuleSpec], vocab: Vocabulary) -> list[Problem]:
         for other in proposing[i + 1 :]:
             if frozenset((rule.then.course, other.then.course)) not in vocab.excluded_courses:
                 continue
+            group = vocab.choice_groups.get(rule.then.course or "")
+            if group is not None and group == vocab.choice_groups.get(other.then.course or ""):
+                continue  # the advice chooses one of them and lists the other as an alternative
             case = witness([rule, other], rules, vocab)
             if case is None:
                 continue
