@@ -25,10 +25,13 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 
 # `in-kind-sourcing` concludes `manage-in-kind-contribution`, which no other rule reads (neither
 # by id nor by clause): changing its condition changes that one item and nothing downstream.
-IN_KIND_CONDITION = "      any:\n        - sourcing: in-kind\n        - procedure: in-kind\n"
+IN_KIND_CONDITION = (
+    "      any:\n        - sourcing: in-kind\n        - procedure: in-kind\n"
+    "        - additional_sourcing: in-kind\n"
+)
 IN_HOUSE_CONDITION = "      sourcing: in-house\n"
 IN_KIND = "recommendation manage-in-kind-contribution (rule in-kind-sourcing): "
-IN_KIND_TITLE = "Item delivered as an in-kind contribution"
+IN_KIND_TITLE = "Manage the in-kind contribution as a procurement"
 GIT_CASES = [
     "ess-italian-in-kind.yaml",  # sourcing and procedure in-kind: loses the item
     "cern-hllhc-inner-triplet-in-kind.yaml",  # the same
@@ -174,7 +177,8 @@ def test_a_condition_rewritten_with_the_same_meaning_says_so(tmp_path, monkeypat
     edit(
         new / "rules" / "make-or-buy.yaml",
         IN_KIND_CONDITION,
-        "      any:\n        - procedure: in-kind\n        - sourcing: in-kind\n",
+        "      any:\n        - procedure: in-kind\n        - sourcing: in-kind\n"
+        "        - additional_sourcing: in-kind\n",
     )
 
     result = invoke(str(old), str(new), "cases/ess-italian-in-kind.yaml")
@@ -184,8 +188,8 @@ def test_a_condition_rewritten_with_the_same_meaning_says_so(tmp_path, monkeypat
     assert rules == {
         "in-kind-sourcing": [
             "condition (rewritten, same meaning: equal normal forms):",
-            "- any(sourcing: in-kind; procedure: in-kind)",
-            "+ any(procedure: in-kind; sourcing: in-kind)",
+            "- any(sourcing: in-kind; procedure: in-kind; additional_sourcing: in-kind)",
+            "+ any(procedure: in-kind; sourcing: in-kind; additional_sourcing: in-kind)",
         ]
     }
     assert cases == {}
@@ -277,7 +281,9 @@ def test_two_git_revisions_list_the_items_that_appeared_and_disappeared(repo, mo
     rules, cases = report(result.stdout)
     assert rules == {
         "in-kind-sourcing": [
-            "condition: any(sourcing: in-kind; procedure: in-kind) → sourcing: in-house"
+            "condition:",
+            "- any(sourcing: in-kind; procedure: in-kind; additional_sourcing: in-kind)",
+            "+ sourcing: in-house",
         ]
     }
     assert re.search(
