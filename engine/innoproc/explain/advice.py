@@ -187,7 +187,9 @@ def build_advice(
     recommendations = _choose_among_alternatives(
         [i for i in fired if i.kind == "recommendation"], vocab, order
     )
-    recommendations.sort(key=lambda i: (-i.weight, -len(i.answers), -i.priority, order[i.id]))
+    # what matters most first: the gravest finding answered; among equals, the knowledge
+    # engineer's priority (a specific remedy above a general strategy), then how many it answers
+    recommendations.sort(key=lambda i: (-i.weight, -i.priority, -len(i.answers), order[i.id]))
     return Advice(
         case=case,
         findings=tuple(findings),
