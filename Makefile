@@ -27,6 +27,7 @@ lint: install
 
 test: install lint
 	$(BIN)/innoproc kb check
+	$(BIN)/innoproc kb test
 	$(BIN)/python -m pytest
 
 # The fuzzing suite with a long budget (make test runs it with a bounded one).

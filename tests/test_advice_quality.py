@@ -98,7 +98,7 @@ def test_a_case_that_already_does_it_is_not_told_to(advices):
     assert "late-industry-engagement" in {i.id for i in advise(base).items}
     for evidence in ({"industry_engagement": "early"}, {"market_consultation": True}):
         assert "late-industry-engagement" not in {i.id for i in advise(base | evidence).items}
-    series = {"id": "series", "phases": ["manufacturing"], "technical_risk": "medium",
+    series = {"id": "series", "phases": ["manufacturing"], "technical_risk": "high",
               "sourcing": "outsource", "solution_maturity": "adaptation"}
     assert "qualify-suppliers-before-series" not in {i.id for i in advise(series).items}
     assert "qualify-suppliers-before-series" in {
