@@ -61,6 +61,8 @@ class AdviceItem:
     course: str | None = None
     #: recommendations that would also fit, proposing another course of the same choice
     alternatives: tuple[AdviceItem, ...] = ()
+    #: a recommendation confirming what the case already does well
+    confirms: bool = False
 
     @property
     def answers(self) -> tuple[AdviceItem, ...]:
@@ -119,10 +121,13 @@ class Advice:
     firings: tuple[Firing, ...]
     #: the vocabulary of the KB that gave the advice: labels, clause titles, value terms
     vocabulary: Vocabulary = field(repr=False, compare=False)
+    #: recommendations that confirm what the case already does well, listed apart
+    in_place: tuple[AdviceItem, ...] = ()
 
     @property
     def items(self) -> tuple[AdviceItem, ...]:
-        return self.findings + self.recommendations
+        """Every item concluded: findings, recommendations, and what is already in place."""
+        return self.findings + self.recommendations + self.in_place
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of ``innoproc advise --format json``."""
@@ -136,6 +141,7 @@ class Advice:
             },
             "findings": [item.to_dict() for item in self.findings],
             "recommendations": [item.to_dict() for item in self.recommendations],
+            "in_place": [item.to_dict() for item in self.in_place],
             "knowledge_base": {
                 "fingerprint": self.kb_fingerprint,
                 "ontology_version": self.vocabulary.version(),
@@ -178,6 +184,7 @@ def build_advice(
             clause_titles=tuple(vocab.clause_title(c) for c in rule.clauses),
             priority=rule.priority,
             course=then.course,
+            confirms=then.confirms,
         )
     fired = list(items.values())
     order = {item.id: index for index, item in enumerate(fired)}
@@ -193,10 +200,11 @@ def build_advice(
     return Advice(
         case=case,
         findings=tuple(findings),
-        recommendations=tuple(recommendations),
+        recommendations=tuple(r for r in recommendations if not r.confirms),
         kb_fingerprint=fingerprint,
         firings=tuple(firings),
         vocabulary=vocab,
+        in_place=tuple(r for r in recommendations if r.confirms),
     )
 
 

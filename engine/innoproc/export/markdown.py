@@ -70,6 +70,10 @@ def to_markdown(advice: Advice) -> str:
                     out += [f"- **{other.title}** (`{other.id}`): {other.summary}"]
                     out += _md_reason(other.because, 1, vocab)
                 out += [""]
+    if advice.in_place:
+        out += ["## Already in place", ""]
+        out += [f"- **{item.title}** (`{item.id}`): {item.summary}" for item in advice.in_place]
+        out += [""]
     out.append(f"_Knowledge base {advice.kb_fingerprint}._")
     return "\n".join(out) + "\n"
 

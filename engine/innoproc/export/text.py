@@ -96,3 +96,9 @@ def print_text(advice: Advice, console: Console) -> None:
         if items:
             console.print(Text(f"\n{label} ({len(items)})", style="bold underline"))
             console.print(Group(*(_item_tree(i, advice.vocabulary) for i in items)))
+    if advice.in_place:
+        console.print(Text(f"\nAlready in place ({len(advice.in_place)})", style="bold underline"))
+        for item in advice.in_place:
+            console.print(
+                Text.assemble("✓ ", (item.title, "bold"), f" ({item.id}): ", item.summary)
+            )

@@ -85,7 +85,8 @@ def summary_lines(advice: Advice, most: int = 3) -> list[str]:
     lines = [
         f"{len(findings)} finding(s)"
         + (f" ({severities})" if severities else "")
-        + f" and {len(advice.recommendations)} recommendation(s)."
+        + f" and {len(advice.recommendations)} recommendation(s)"
+        + (f"; {len(advice.in_place)} choice(s) already in place." if advice.in_place else ".")
     ]
     for number, item in enumerate(advice.recommendations[:most], start=1):
         answered = item.answers

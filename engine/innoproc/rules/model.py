@@ -144,6 +144,8 @@ class Conclusion:
     actions: tuple[str, ...] = ()
     #: for a recommendation, the course of action it proposes (an ontology notation), if stated
     course: str | None = None
+    #: a recommendation that confirms what the case already does well ("already in place")
+    confirms: bool = False
 
     @property
     def conclusion_kind(self) -> ConclusionKind:

@@ -142,6 +142,7 @@ class FileParser:
                 body.get("summary", ""),
                 actions=tuple(body.get("actions") or ()),
                 course=self._course(body.get("course"), rule_id, line),
+                confirms=body.get("confirms") is True,
             )
         return conclusion
 
