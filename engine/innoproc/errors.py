@@ -12,6 +12,7 @@ it imports nothing of innoproc.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Literal
@@ -35,12 +36,26 @@ class Problem:
         return self.source if self.line is None else f"{self.source}:{self.line}"
 
     def __str__(self) -> str:
-        key = f" {self.key}:" if self.key else ""
-        return f"{self.where}:{key} {self.message}"
+        key = f" {_printable(str(self.key))}:" if self.key else ""
+        return f"{_printable(self.where)}:{key} {_printable(self.message)}"
 
     def labelled(self) -> str:
         """The problem as one line with its severity and code, as ``kb check`` prints it."""
         return f"{self} [{self.severity} {self.code}]"
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line: control characters, line breaks and lone surrogates (which a
+    hostile input may put in a key or a value quoted by a message) shown as escapes."""
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 def did_you_mean(found: object, known: list[str] | tuple[str, ...]) -> str:

@@ -19,8 +19,8 @@ from rdflib.term import Node
 
 from innoproc.errors import Problem, did_you_mean
 from innoproc.ontology import CASE, IPO, CaseKey, FactValue, Vocabulary
-from innoproc.reading.files import CONTROL
-from innoproc.reading.limits import Limits
+from innoproc.reading.files import CONTROL, SURROGATE
+from innoproc.reading.limits import Limits, current_limits
 
 from .validation import describe_allowed
 
@@ -160,7 +160,7 @@ def normalise(graph: Graph, vocab: Vocabulary) -> Graph:
                 amount = Decimal(str(o))
             except InvalidOperation:
                 continue
-            if not amount.is_finite() or abs(amount.adjusted()) > _MAX_EXPONENT:
+            if not amount.is_finite() or abs(amount.adjusted()) >= current_limits().max_exponent:
                 continue  # literal_problems has refused it
             graph.remove((s, key.prop, o))
             graph.add((s, key.prop, Literal(format(amount.normalize(), "f"), datatype=XSD.decimal)))
@@ -168,8 +168,6 @@ def normalise(graph: Graph, vocab: Vocabulary) -> Graph:
 
 
 _NUMERIC = (XSD.decimal, XSD.integer, XSD.double, XSD.float)
-#: the largest power of ten a stated amount may have (far beyond any budget) before it is refused
-_MAX_EXPONENT = 30
 
 
 def literal_problems(graph: Graph, vocab: Vocabulary, source: str, limits: Limits) -> list[Problem]:
@@ -186,7 +184,7 @@ def literal_problems(graph: Graph, vocab: Vocabulary, source: str, limits: Limit
         if len(text) > limits.max_text_chars:
             message = f"found {len(text):,} characters; allowed: at most {limits.max_text_chars:,}"
             code = "input/too-large"
-        elif CONTROL.search(text):
+        elif CONTROL.search(text) or SURROGATE.search(text):
             message = "found a control character; allowed: text without control characters"
             code = "input/control-character"
         elif o.datatype in _NUMERIC or (key is not None and key.kind in ("integer", "number")):
@@ -200,8 +198,8 @@ def literal_problems(graph: Graph, vocab: Vocabulary, source: str, limits: Limit
                     amount = Decimal(text.strip())
                 except InvalidOperation:
                     amount = Decimal(0)  # not a number at all: the shapes report it
-                if not amount.is_finite() or abs(amount.adjusted()) > _MAX_EXPONENT:
-                    message = f"found {text}; allowed: a finite number below 1e{_MAX_EXPONENT}"
+                if not amount.is_finite() or abs(amount.adjusted()) >= limits.max_exponent:
+                    message = f"found {text}; allowed: a number below 1e{limits.max_exponent}"
         if message is not None:
             problems.append(Problem(source, message, None, name, code=code))
     return problems

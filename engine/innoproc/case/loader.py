@@ -76,11 +76,17 @@ def load_case(source: CaseSource, vocab: Vocabulary | None = None) -> Case:
 
 
 def _from_file(path: Path, name: str, vocab: Vocabulary, limits: Limits) -> Case:
-    if path.is_dir():
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:  # a name too long, a loop of links ...
+        raise CaseError(
+            [Problem(name[:200], f"cannot be read ({exc.strerror})", code="input/unreadable")]
+        ) from None
+    if is_dir:
         raise CaseError(
             [Problem(name, "is a folder; expected a case file", code="input/not-regular-file")]
         )
-    if not path.exists():
+    if not exists:
         raise CaseError([Problem(name, "no such file", code="input/not-a-file")])
     suffix = path.suffix.lower()
     syntax = None if suffix in (".yaml", ".yml", ".json") else rdf_syntax(name)

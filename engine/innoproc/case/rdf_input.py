@@ -64,6 +64,7 @@ def parse_rdf(text: str, source: str, syntax: str, limits: Limits | None = None)
                 "input/external-entity",
                 text.count("\n", 0, found.start()) + 1,
             )
+    _numbers_within(text, source, limits)
     if syntax == "json-ld":
         text = _with_known_contexts(text, source, limits)
     try:
@@ -74,6 +75,8 @@ def parse_rdf(text: str, source: str, syntax: str, limits: Limits | None = None)
     except CaseError:
         raise
     except Exception as exc:  # rdflib raises many unrelated types for bad syntax
+        if "digits" in str(exc) and "limit" in str(exc).lower():  # Python's int conversion cap
+            raise _refuse(source, "found an integer with too many digits", "input/number") from None
         raise CaseError([rdf_syntax_problem(source, syntax, exc)]) from None
     if len(graph) > limits.max_triples:
         raise _refuse(
@@ -83,6 +86,29 @@ def parse_rdf(text: str, source: str, syntax: str, limits: Limits | None = None)
             "input/too-many",
         )
     return graph
+
+
+#: a number written with a power of ten of three digits or more, or a run of digits past any
+#: amount: rdflib would expand either into its full decimal form (gigabytes) while parsing
+_HUGE_EXPONENT = re.compile(r"[0-9.][eE][+-]?0*[0-9]{3,}")
+_LONG_DIGITS = re.compile(r"[0-9]{41,}")
+
+
+def _numbers_within(text: str, source: str, limits: Limits) -> None:
+    """Refuse a number rdflib would expand beyond any real amount, before it parses it."""
+    found = _HUGE_EXPONENT.search(text)
+    run = _LONG_DIGITS.search(text)
+    if run is not None and len(run.group()) <= limits.max_number_chars:
+        run = None
+    match = found or run
+    if match is not None:
+        raise _refuse(
+            source,
+            f"found the number {match.group()[:20]}...; allowed: numbers written with at most "
+            f"{limits.max_number_chars} characters and below 1e{limits.max_exponent}",
+            "input/number",
+            text.count("\n", 0, match.start()) + 1,
+        )
 
 
 def _default_graph(text: str, source: str, syntax: str) -> Graph:

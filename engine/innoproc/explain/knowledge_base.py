@@ -61,7 +61,7 @@ class KnowledgeBase:
             )
         path = Path(folder) if folder is not None else kb_dir()
         extensions = _extensions(path)
-        vocab = Vocabulary.load(extensions) if extensions else bundled_vocabulary()
+        vocab = Vocabulary.load(extensions, folder=path) if extensions else bundled_vocabulary()
         return cls(parse_kb(path, vocab), path, vocab, engine)
 
     @cached_property

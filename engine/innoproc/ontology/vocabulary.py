@@ -25,7 +25,8 @@ from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from innoproc.errors import KnowledgeBaseError, Problem
+from innoproc.errors import InputError, KnowledgeBaseError, Problem
+from innoproc.reading.files import read_text
 
 from .namespaces import IPO, ONTOLOGY_IRI
 from .resources import ontology_path, shapes_path
@@ -151,11 +152,12 @@ class Vocabulary:
         }
 
     @classmethod
-    def load(cls, extensions: Iterable[Path] = ()) -> Vocabulary:
+    def load(cls, extensions: Iterable[Path] = (), folder: Path | None = None) -> Vocabulary:
         """The bundled ontology and shapes, plus extension files (Turtle) merged into them.
 
         An extension file whose name ends in ``.shapes.ttl`` adds to the shapes; any other adds
-        to the ontology.
+        to the ontology. Extensions are read under the reading policy, and only from inside
+        ``folder`` (the KB folder they belong to) when it is given.
         """
         digest = hashlib.sha256()
         graph, shapes = Graph(), Graph()
@@ -164,7 +166,13 @@ class Vocabulary:
         for path, target in bundled + [
             (p, shapes if p.name.endswith(".shapes.ttl") else graph) for p in extensions
         ]:
-            data = path.read_bytes()
+            if (path, target) in bundled:
+                data = path.read_bytes()
+            else:
+                try:
+                    data = read_text(path, folder=folder).encode("utf-8")
+                except InputError as exc:
+                    raise KnowledgeBaseError(exc.problems) from None
             digest.update(path.name.encode() + b"\0" + data)
             part = Graph()
             try:

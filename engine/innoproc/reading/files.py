@@ -21,6 +21,8 @@ from .limits import Limits, current_limits
 
 #: C0 controls but tab, line feed and carriage return; DEL; C1 controls
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: halves of a surrogate pair standing alone: not valid Unicode, and not writable as UTF-8
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _refuse(source: str, message: str, code: str, line: int | None = None) -> InputError:

@@ -35,6 +35,8 @@ class Limits:
     max_text_chars: int = 100_000
     #: characters of one number as written (digits, sign, point, exponent)
     max_number_chars: int = 40
+    #: the power of ten no stated amount reaches (any budget is far below 1e30)
+    max_exponent: int = 30
     #: values and containers in one document
     max_nodes: int = 200_000
     #: alternatives of one rule condition in disjunctive normal form

@@ -7,11 +7,13 @@ characters, and numbers that are not finite or are written too long to convert s
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any
 
 from innoproc.errors import InputError, Problem
 
-from .files import CONTROL
+from .files import CONTROL, SURROGATE
 from .limits import Limits, current_limits
 
 
@@ -54,7 +56,14 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
                     top,
                 )
             for key, value in item.items():
-                under = top if top is not None else (key if isinstance(key, str) else None)
+                if not isinstance(key, str):
+                    raise _refuse(
+                        source,
+                        f"found the key {key!r:.60} ({type(key).__name__}); allowed: text keys",
+                        "input/non-text-key",
+                        top,
+                    )
+                under = top if top is not None else key
                 stack.append((key, depth + 1, under))
                 stack.append((value, depth + 1, under))
         elif isinstance(item, list | tuple):
@@ -76,6 +85,13 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
                     "input/too-large",
                     top,
                 )
+            if SURROGATE.search(item):
+                raise _refuse(
+                    source,
+                    "found a lone surrogate code point; allowed: text that is valid Unicode",
+                    "input/encoding",
+                    top,
+                )
             found = CONTROL.search(item)
             if found is not None:
                 raise _refuse(
@@ -85,10 +101,21 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
                     "input/control-character",
                     top,
                 )
-        elif isinstance(item, float):
-            if item != item or item in (float("inf"), -float("inf")):
+        elif isinstance(item, float | Decimal):
+            finite = item.is_finite() if isinstance(item, Decimal) else math.isfinite(item)
+            if not finite:
                 raise _refuse(
                     source, f"found {item}; allowed: a finite number", "input/number", top
+                )
+            # Decimal.adjusted() needs no arithmetic, which would overflow on a huge exponent
+            exponent = item.adjusted() if isinstance(item, Decimal) else math.log10(abs(item) or 1)
+            if exponent >= limits.max_exponent:
+                raise _refuse(
+                    source,
+                    f"found a number of the order of 1e{int(exponent)}; allowed: a number below "
+                    f"1e{limits.max_exponent}",
+                    "input/number",
+                    top,
                 )
         elif isinstance(item, int) and not isinstance(item, bool):
             if item.bit_length() > limits.max_number_chars * 4:  # about max_number_chars digits
@@ -99,3 +126,11 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
                     "input/number",
                     top,
                 )
+        elif item is not None and not isinstance(item, bool):
+            raise _refuse(
+                source,
+                f"found a {type(item).__name__} value; allowed: text, a number, true or false, a "
+                "list or a mapping",
+                "input/type",
+                top,
+            )

@@ -52,7 +52,7 @@ def parse_kb(kb_folder: Path, vocab: Vocabulary) -> list[RuleSpec]:
     rules: list[RuleSpec] = []
     for path in files:
         try:
-            text = read_text(path, limits, folder=kb_folder / "rules")
+            text = read_text(path, limits, folder=kb_folder)
         except InputError as exc:
             problems.extend(exc.problems)
             continue

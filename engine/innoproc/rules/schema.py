@@ -18,7 +18,7 @@ import regex
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry
-from referencing.exceptions import NoSuchResource
+from referencing.exceptions import NoSuchResource, Unresolvable
 
 from innoproc.errors import InputError, KnowledgeBaseError, Problem
 from innoproc.ontology.resources import kb_dir
@@ -43,8 +43,9 @@ def load_validator(kb_folder: Path, limits: Limits | None = None) -> Draft202012
     backtracks catastrophically cannot hang a check.
     """
     path = schema_path(kb_folder)
+    own = path.parent.parent == kb_folder  # the package's own schema lies outside the KB folder
     try:
-        text = read_text(path, limits)
+        text = read_text(path, limits, folder=kb_folder if own else None)
         schema = json.loads(text)
         Draft202012Validator.check_schema(schema)
     except InputError as exc:
@@ -58,6 +59,13 @@ def load_validator(kb_folder: Path, limits: Limits | None = None) -> Draft202012
             path,
             f"the schema refers to {', '.join(outside)}; allowed: references inside the schema "
             "file (#/...)",
+        )
+    dangling = sorted(set(_dangling_references(schema)))
+    if dangling:
+        raise _schema_file_error(
+            path,
+            f"the schema refers to {', '.join(dangling)}, which it does not define; allowed: "
+            "references to its own definitions",
         )
     registry: Registry[Any] = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
     validator: Draft202012Validator = _TimedValidator(schema, registry=registry)
@@ -79,6 +87,53 @@ def _outside_references(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for item in node:
             yield from _outside_references(item)
+
+
+def _references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                yield value
+            else:
+                yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
+
+
+def _anchors(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$anchor", "$dynamicAnchor") and isinstance(value, str):
+                yield value
+            else:
+                yield from _anchors(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _anchors(item)
+
+
+def _dangling_references(schema: Any) -> Iterator[str]:
+    """References within the schema (``#/$defs/x``, ``#anchor``) that point at nothing."""
+    anchors = set(_anchors(schema))
+    for ref in _references(schema):
+        if not ref.startswith("#") or ref == "#":
+            continue
+        fragment = ref[1:]
+        if not fragment.startswith("/"):
+            if fragment not in anchors:
+                yield ref
+            continue
+        node: Any = schema
+        for part in fragment[1:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                yield ref
+                break
 
 
 def _never_retrieve(uri: str) -> Any:
@@ -117,7 +172,20 @@ _TimedValidator = validators.extend(  # type: ignore[no-untyped-call]
 def structure_problems(validator: Draft202012Validator, data: Any, source: str) -> list[Problem]:
     """One problem per schema error outside conditions, named by rule id where there is one."""
     problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    except Unresolvable as exc:  # a $ref or $dynamicRef that leads nowhere
+        raise KnowledgeBaseError(
+            [
+                Problem(
+                    source,
+                    f"the rule schema refers to {getattr(exc, 'ref', '?')!s:.80}, which it does "
+                    "not define; allowed: references to the schema's own definitions",
+                    code="kb/schema-file",
+                )
+            ]
+        ) from None
+    for error in errors:
         path = list(error.absolute_path)
         if "when" in path:  # conditions get precise messages from the parser
             continue

@@ -137,7 +137,7 @@ def load_acceptances(folder: Path) -> list[Acceptance]:
         return []
     source = str(path)
     try:
-        data, problems = load_yaml(read_text(path), source)
+        data, problems = load_yaml(read_text(path, folder=folder), source)
     except (InputError, YamlSyntaxError) as exc:
         raise KnowledgeBaseError(exc.problems) from None
     entries = data.get("accepted") if isinstance(data, Mapping) else None

@@ -72,7 +72,7 @@ def load_scenarios(kb: KnowledgeBase) -> tuple[Scenario, ...]:
     problems: list[Problem] = []
     drafts: list[Draft] = []
     for path in files:
-        reader = ScenarioFileReader(path, kb.folder / "tests", limits)
+        reader = ScenarioFileReader(path, kb.folder, limits)
         drafts.extend(reader.read())
         problems.extend(reader.problems)
     problems.extend(_duplicate_names(drafts))
