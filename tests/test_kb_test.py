@@ -108,7 +108,8 @@ def test_every_scenario_of_the_bundled_kb_passes():
     result = invoke("kb", "test")
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    written = sum(len(yaml.safe_load(p.read_text())) for p in (ROOT / "kb" / "tests").glob("*.yaml"))
+    files = (ROOT / "kb" / "tests").glob("*.yaml")
+    written = sum(len(yaml.safe_load(p.read_text())) for p in files)
     assert written > len(case_files())  # the library's scenarios and the rules' own
     assert lines[-1] == f"{written} passed, 0 failed"
     assert all(line.startswith("PASS ") for line in lines[:-1])
