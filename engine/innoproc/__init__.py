@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    __version__: str
     from .case import Case, load_case
     from .errors import ArgumentError, CaseError, InnoprocError, KnowledgeBaseError, Problem
     from .explain import Advice, AdviceItem, KnowledgeBase, Reason, advise
@@ -42,7 +43,6 @@ def _version() -> str:
         return "0.0.0+unknown"
 
 
-__version__ = _version()
 
 #: public name -> the module that defines it
 _EXPORTS = {
@@ -78,6 +78,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read on first use: importing the package stays instant
+        globals()["__version__"] = value = _version()
+        return value
     if name in _EXPORTS:
         value = getattr(import_module(_EXPORTS[name], __name__), name)
         globals()[name] = value

@@ -1,0 +1,52 @@
+"""How the command ends when its surroundings fail: a full disk, a reader that closes the pipe,
+Ctrl-C at any moment. Each ends with a stated status and at most one line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CASES
+
+COMMAND = [sys.executable, "-m", "innoproc"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_full_disk_is_one_line_and_status_74():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*COMMAND, "advise", str(CASES), "-f", "json"], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 74
+    assert result.stderr.strip() == "innoproc: cannot write the output: No space left on device"
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_silently_with_141():
+    proc = subprocess.Popen([*COMMAND, "advise", str(CASES), "-f", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the first line is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.3, 1.5])
+def test_ctrl_c_at_any_moment_is_one_line_and_status_130(delay):
+    proc = subprocess.Popen([*COMMAND, "advise", str(CASES), "-f", "json"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read().decode()
+    returncode = proc.wait(timeout=120)
+    if returncode == 0:  # it finished before the signal came
+        return
+    assert returncode == 130, stderr
+    assert stderr.strip() == "innoproc: interrupted"
