@@ -8,6 +8,7 @@ from rdflib import RDFS, SKOS, URIRef
 from innoproc.errors import Problem
 
 from .namespaces import CLAUSE, IPO
+from .resources import ontology_path
 from .vocabulary import Vocabulary
 
 
@@ -32,7 +33,7 @@ def undefined_terms(vocab: Vocabulary) -> list[Problem]:
             short = term.replace(str(IPO), "ipo:").replace(str(CLAUSE), "clause:")
             problems.append(
                 Problem(
-                    vocab.defined_in.get(term, "ontology"),
+                    vocab.defined_in.get(term, str(ontology_path())),
                     f"term {short} has no {' and no '.join(missing)}",
                     key=short,
                     code="kb/undefined-term",
