@@ -39,6 +39,7 @@ settings.register_profile("innoproc-fuzz", max_examples=150, deadline=None, dera
                           phases=[Phase.explicit, Phase.reuse, Phase.generate],
                           suppress_health_check=_QUIET, print_blob=True)
 settings.register_profile("innoproc-fuzz-long", max_examples=5_000, deadline=None,
+                          derandomize=False,  # explicit: under CI=true hypothesis defaults to True
                           suppress_health_check=_QUIET, print_blob=True)
 PROFILE = "innoproc-fuzz-long" if os.environ.get("INNOPROC_FUZZ") == "long" else "innoproc-fuzz"
 FUZZ = settings(settings.get_profile(PROFILE))

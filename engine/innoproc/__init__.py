@@ -11,7 +11,6 @@ starts without loading rdflib, pySHACL or experta.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,6 +36,8 @@ def _version() -> str:
                 return str(project["version"])
         except (OSError, KeyError, tomllib.TOMLDecodeError):
             pass
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("innoproc")
     except PackageNotFoundError:
