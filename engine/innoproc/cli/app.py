@@ -53,8 +53,7 @@ def guarded(command: F) -> F:
             result = command(*args, **kwargs)
             sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
             return result
-        except KeyboardInterrupt:
-            err("innoproc: interrupted")
+        except KeyboardInterrupt:  # the entry point says so, as it does for typer's own 130
             raise typer.Exit(INTERRUPTED) from None
         except BrokenPipeError:
             quiet_stdout()
