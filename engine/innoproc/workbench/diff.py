@@ -9,10 +9,11 @@ moving a rule is not a change, and a condition whose tree changed but whose norm
 is reported as rewritten with the same meaning.
 
 The cases are the ones named, or by default the case library (``cases/`` of the repository, or
-of the checkout innoproc runs from) and the scenario cases of each KB's ``tests/*.yaml``. Those
-scenario files belong to the scenario runner, which is still being written, so they are read
-loosely here: any list of mappings whose ``case`` is a path (relative to the file) or an inline
-case; a scenario whose case cannot be read is listed as not compared rather than refused.
+of the checkout innoproc runs from) and the scenario cases of each KB's ``tests/*.yaml``. Only
+the cases are wanted from those files, and a scenario of one version may name conclusions the
+other does not have, so they are read loosely here rather than by the scenario runner's strict
+loader: any list of mappings whose ``case`` is a path (relative to the file) or an inline case;
+a scenario whose case cannot be read is listed as not compared rather than refused.
 """
 
 from __future__ import annotations
