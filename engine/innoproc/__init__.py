@@ -44,7 +44,6 @@ def _version() -> str:
         return "0.0.0+unknown"
 
 
-
 #: public name -> the module that defines it
 _EXPORTS = {
     "Advice": ".explain",

@@ -21,7 +21,7 @@ from rdflib.util import guess_format
 from innoproc.errors import CaseError, InputError, Problem
 from innoproc.ontology.resources import ontology_dir
 from innoproc.reading.json_strict import load_json
-from innoproc.reading.limits import Limits, current_limits
+from innoproc.reading.limits import Limits, current_limits, over_limit
 
 #: rdflib format name -> what the user knows it as
 SYNTAXES = {
@@ -81,8 +81,7 @@ def parse_rdf(text: str, source: str, syntax: str, limits: Limits | None = None)
     if len(graph) > limits.max_triples:
         raise _refuse(
             source,
-            f"found {len(graph):,} statements; allowed: at most {limits.max_triples:,} "
-            "(raise max_triples in INNOPROC_LIMITS)",
+            over_limit(limits, "max_triples", f"{len(graph):,} statements"),
             "input/too-many",
         )
     return graph

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from innoproc.errors import InputError, Problem
 
-from .limits import Limits, current_limits
+from .limits import Limits, current_limits, over_limit
 
 #: C0 controls but tab, line feed and carriage return; DEL; C1 controls
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -72,8 +72,7 @@ def read_text(path: Path, limits: Limits | None = None, folder: Path | None = No
 def _too_large(source: str, size: int, limits: Limits) -> InputError:
     return _refuse(
         source,
-        f"found {size:,} bytes; allowed: at most {limits.max_file_bytes:,} "
-        "(raise max_file_bytes in INNOPROC_LIMITS)",
+        over_limit(limits, "max_file_bytes", f"{size:,} bytes"),
         "input/too-large",
     )
 

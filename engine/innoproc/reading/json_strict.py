@@ -14,7 +14,7 @@ from typing import Any
 
 from innoproc.errors import InputError, Problem
 
-from .limits import Limits, current_limits
+from .limits import Limits, current_limits, over_limit
 from .values import check_structure
 
 _KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
@@ -42,8 +42,9 @@ def _depth_ok(text: str, source: str, limits: Limits) -> None:
             if depth > limits.max_depth:
                 raise _refuse(
                     source,
-                    f"found nesting deeper than {limits.max_depth} levels; allowed: at most "
-                    f"{limits.max_depth} (raise max_depth in INNOPROC_LIMITS)",
+                    over_limit(
+                        limits, "max_depth", f"nesting deeper than {limits.max_depth} levels"
+                    ),
                     "input/too-deep",
                     text.count("\n", 0, index) + 1,
                 )
@@ -79,8 +80,7 @@ def load_json(
         if len(items) > limits.max_mapping_keys:
             raise _refuse(
                 source,
-                f"found {len(items):,} keys in one object; allowed: at most "
-                f"{limits.max_mapping_keys:,} (raise max_mapping_keys in INNOPROC_LIMITS)",
+                over_limit(limits, "max_mapping_keys", f"{len(items):,} keys in one object"),
                 "input/too-many",
             )
         result: dict[str, Any] = {}

@@ -72,6 +72,13 @@ def parse_limits(text: str, base: Limits | None = None) -> Limits:
     return replace(base or Limits(), **changes)
 
 
+def over_limit(limits: Limits, name: str, found: str) -> str:
+    """``found 1,500 keys in one mapping; allowed: at most 1,000 (raise max_mapping_keys in
+    INNOPROC_LIMITS)``: every refusal for a limit says what was found, the limit, and how to
+    raise it."""
+    return f"found {found}; allowed: at most {getattr(limits, name):,} (raise {name} in {ENV_VAR})"
+
+
 _current: Limits | None = None
 _lock = threading.Lock()
 

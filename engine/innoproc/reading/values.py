@@ -14,7 +14,7 @@ from typing import Any
 from innoproc.errors import InputError, Problem
 
 from .files import CONTROL, SURROGATE
-from .limits import Limits, current_limits
+from .limits import Limits, current_limits, over_limit
 
 
 def _refuse(source: str, message: str, code: str, key: str | None) -> InputError:
@@ -33,16 +33,14 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
         if count > limits.max_nodes:
             raise _refuse(
                 source,
-                f"found more than {limits.max_nodes:,} values; allowed: at most "
-                f"{limits.max_nodes:,} (raise max_nodes in INNOPROC_LIMITS)",
+                over_limit(limits, "max_nodes", f"more than {limits.max_nodes:,} values"),
                 "input/too-many",
                 None,
             )
         if isinstance(item, dict | list) and depth > limits.max_depth:
             raise _refuse(
                 source,
-                f"found nesting deeper than {limits.max_depth} levels; allowed: at most "
-                f"{limits.max_depth} (raise max_depth in INNOPROC_LIMITS)",
+                over_limit(limits, "max_depth", f"nesting deeper than {limits.max_depth} levels"),
                 "input/too-deep",
                 top,
             )
@@ -50,8 +48,7 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
             if len(item) > limits.max_mapping_keys:
                 raise _refuse(
                     source,
-                    f"found {len(item):,} keys in one mapping; allowed: at most "
-                    f"{limits.max_mapping_keys:,} (raise max_mapping_keys in INNOPROC_LIMITS)",
+                    over_limit(limits, "max_mapping_keys", f"{len(item):,} keys in one mapping"),
                     "input/too-many",
                     top,
                 )
@@ -70,8 +67,7 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
             if len(item) > limits.max_list_items:
                 raise _refuse(
                     source,
-                    f"found {len(item):,} items in one list; allowed: at most "
-                    f"{limits.max_list_items:,} (raise max_list_items in INNOPROC_LIMITS)",
+                    over_limit(limits, "max_list_items", f"{len(item):,} items in one list"),
                     "input/too-many",
                     top,
                 )
@@ -80,8 +76,7 @@ def check_structure(data: Any, source: str, limits: Limits | None = None) -> Non
             if len(item) > limits.max_text_chars:
                 raise _refuse(
                     source,
-                    f"found a value of {len(item):,} characters; allowed: at most "
-                    f"{limits.max_text_chars:,} (raise max_text_chars in INNOPROC_LIMITS)",
+                    over_limit(limits, "max_text_chars", f"a value of {len(item):,} characters"),
                     "input/too-large",
                     top,
                 )

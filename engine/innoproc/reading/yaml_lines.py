@@ -20,7 +20,7 @@ import yaml
 
 from innoproc.errors import Problem
 
-from .limits import Limits, current_limits
+from .limits import Limits, current_limits, over_limit
 
 _CORE = "tag:yaml.org,2002:"
 #: tags a case or rule may use, written or implied
@@ -85,8 +85,9 @@ class _PlainLoader(yaml.SafeLoader):
         if self.depth > self.limits.max_depth:
             raise self._refuse(
                 event,
-                f"found nesting deeper than {self.limits.max_depth} levels; allowed: at most "
-                f"{self.limits.max_depth} (raise max_depth in INNOPROC_LIMITS)",
+                over_limit(
+                    self.limits, "max_depth", f"nesting deeper than {self.limits.max_depth} levels"
+                ),
                 "input/too-deep",
             )
         try:
@@ -145,8 +146,7 @@ class _Builder:
         if self.nodes > self.limits.max_nodes:
             raise self._refuse(
                 node,
-                f"found more than {self.limits.max_nodes:,} values; allowed: at most "
-                f"{self.limits.max_nodes:,} (raise max_nodes in INNOPROC_LIMITS)",
+                over_limit(self.limits, "max_nodes", f"more than {self.limits.max_nodes:,} values"),
                 "input/too-many",
             )
         if node.tag not in CORE_TAGS:
@@ -166,8 +166,9 @@ class _Builder:
         if len(node.value) > self.limits.max_mapping_keys:
             raise self._refuse(
                 node,
-                f"found {len(node.value):,} keys in one mapping; allowed: at most "
-                f"{self.limits.max_mapping_keys:,} (raise max_mapping_keys in INNOPROC_LIMITS)",
+                over_limit(
+                    self.limits, "max_mapping_keys", f"{len(node.value):,} keys in one mapping"
+                ),
                 "input/too-many",
             )
         result = LineDict()
@@ -205,8 +206,7 @@ class _Builder:
         if len(node.value) > self.limits.max_list_items:
             raise self._refuse(
                 node,
-                f"found {len(node.value):,} items in one list; allowed: at most "
-                f"{self.limits.max_list_items:,} (raise max_list_items in INNOPROC_LIMITS)",
+                over_limit(self.limits, "max_list_items", f"{len(node.value):,} items in one list"),
                 "input/too-many",
             )
         items = LineList()
@@ -222,8 +222,7 @@ class _Builder:
         if len(value) > self.limits.max_text_chars:
             raise self._refuse(
                 node,
-                f"found a value of {len(value):,} characters; allowed: at most "
-                f"{self.limits.max_text_chars:,} (raise max_text_chars in INNOPROC_LIMITS)",
+                over_limit(self.limits, "max_text_chars", f"a value of {len(value):,} characters"),
                 "input/too-large",
             )
         if node.tag in (_CORE + "int", _CORE + "float") and len(value) > (
