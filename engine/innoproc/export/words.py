@@ -70,10 +70,8 @@ def fact_in_words(vocab: Vocabulary, key: str, value: FactValue | None) -> str:
     return f"{case_key.label}: {words}"
 
 
-def facts_line(reason: Reason, vocab: Vocabulary | None = None) -> str:
-    """The facts a rule read: in the ontology's words when ``vocab`` is given."""
-    if vocab is None:
-        return ", ".join(f"{key} = {show_value(value)}" for key, value in reason.facts)
+def facts_line(reason: Reason, vocab: Vocabulary) -> str:
+    """The facts a rule read, in the ontology's words."""
     return "; ".join(fact_in_words(vocab, key, value) for key, value in reason.facts)
 
 

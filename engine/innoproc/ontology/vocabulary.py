@@ -138,12 +138,12 @@ class Vocabulary:
         }
         notation: dict[Node, str] = {iri: name for name, iri in self.courses.items()}
         #: course notation -> the class of courses it is chosen among (ipo:oneChosenAmong)
-        self.choice_groups: dict[str, str] = {
-            name: str(group)
-            for group in self.graph.subjects(IPO.oneChosenAmong, None)
-            for name, iri in self.courses.items()
-            if iri in self.members(group)
-        }
+        self.choice_groups: dict[str, str] = {}
+        for group in self.graph.subjects(IPO.oneChosenAmong, None):
+            members = self.members(group)
+            self.choice_groups.update(
+                {name: str(group) for name, iri in self.courses.items() if iri in members}
+            )
         #: pairs of course notations that exclude each other (the property is symmetric)
         self.excluded_courses: set[frozenset[str]] = {
             frozenset((notation[a], notation[b]))
