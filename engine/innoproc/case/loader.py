@@ -39,6 +39,9 @@ class Case:
     graph: Graph = field(repr=False, compare=False)
     facts: Mapping[str, FactValue] = field(compare=False)
     source: str = "<mapping>"
+    #: the line of the source file where each key is stated (YAML and JSON files), for
+    #: explanations that point a reader at the fact
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def title(self) -> str | None:
@@ -220,4 +223,6 @@ def _validated(
         raise CaseError(sorted(problems, key=lambda p: p.line or 0))
     facts = graph_to_facts(graph, subject, vocab)
     iri = subject if isinstance(subject, URIRef) else URIRef(str(subject))
-    return Case(id=str(facts["id"]), iri=iri, graph=graph, facts=facts, source=source)
+    return Case(
+        id=str(facts["id"]), iri=iri, graph=graph, facts=facts, source=source, lines=dict(lines)
+    )

@@ -7,15 +7,23 @@ recommendation back to the stated facts is a plain tree of these objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 from innoproc.case import Case
 from innoproc.engine import Firing
 from innoproc.ontology import FactValue, Vocabulary
 from innoproc.rules import RuleSpec
 from innoproc.rules.model import FindingKind, Kind, Severity
+
+if TYPE_CHECKING:
+    from .explanation import Explanation
+    from .knowledge_base import KnowledgeBase
+    from .questions import OpenQuestion
+    from .what_if import ChangeSearch, WhatIf
+    from .why_not import WhyNot
 
 
 @dataclass(frozen=True)
@@ -123,14 +131,70 @@ class Advice:
     vocabulary: Vocabulary = field(repr=False, compare=False)
     #: recommendations that confirm what the case already does well, listed apart
     in_place: tuple[AdviceItem, ...] = ()
+    #: the knowledge base that gave the advice: explanations re-read its rules
+    kb: KnowledgeBase | None = field(default=None, repr=False, compare=False)
 
     @property
     def items(self) -> tuple[AdviceItem, ...]:
         """Every item concluded: findings, recommendations, and what is already in place."""
         return self.findings + self.recommendations + self.in_place
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract of ``innoproc advise --format json``."""
+    def all_items(self) -> tuple[AdviceItem, ...]:
+        """Every item concluded, alternatives folded under a recommendation included."""
+        return self.items + tuple(a for item in self.recommendations for a in item.alternatives)
+
+    @property
+    def knowledge_base(self) -> KnowledgeBase:
+        """The knowledge base that gave this advice (explanations re-read its rules)."""
+        if self.kb is None:
+            from .knowledge_base import default_kb
+
+            return default_kb()
+        return self.kb
+
+    @property
+    def rules(self) -> tuple[RuleSpec, ...]:
+        return self.knowledge_base.rules
+
+    # -- explanations -----------------------------------------------------------------------
+    def explain(self, item_id: str) -> Explanation:
+        """Why an item was concluded: its full chain down to the facts, each fact with the file
+        and line that states it (``item_id``: an item's id or the id of the rule that drew it)."""
+        from .explanation import explain
+
+        return explain(self, item_id)
+
+    def why_not(self, given: str) -> WhyNot:
+        """Why a conclusion, rule or clause id was not concluded (see :mod:`.why_not`)."""
+        from .why_not import why_not
+
+        return why_not(self, given)
+
+    @cached_property
+    def open_questions(self) -> tuple[OpenQuestion, ...]:
+        """The unstated facts whose answer could change this advice, most decisive first."""
+        from .questions import questions_from
+
+        kb = self.knowledge_base
+        effects = kb.sensitivity.open_facts(self.case.facts)
+        return questions_from(effects, kb.rules, self.vocabulary)
+
+    def what_if(self, changes: Mapping[str, FactValue | None]) -> WhatIf:
+        """The advice on this case with ``changes`` made (None: the fact is no longer stated),
+        compared with this advice."""
+        from .what_if import what_if
+
+        return what_if(self, changes)
+
+    def search_changes(self, given: str, goal: Literal["avoid", "obtain"]) -> ChangeSearch:
+        """The smallest changes to the buyer's decisions that avoid or obtain ``given``."""
+        from .what_if import search_changes
+
+        return search_changes(self, given, goal)
+
+    def to_dict(self, questions: bool = True) -> dict[str, Any]:
+        """The JSON contract of ``innoproc advise --format json``; ``questions=False`` leaves the
+        open questions out (an empty list), for bulk runs that do not need them."""
         facts = self.case.facts
         return {
             "case": {
@@ -142,6 +206,7 @@ class Advice:
             "findings": [item.to_dict() for item in self.findings],
             "recommendations": [item.to_dict() for item in self.recommendations],
             "in_place": [item.to_dict() for item in self.in_place],
+            "open_questions": [q.to_dict() for q in self.open_questions] if questions else [],
             "knowledge_base": {
                 "fingerprint": self.kb_fingerprint,
                 "ontology_version": self.vocabulary.version(),
@@ -155,6 +220,7 @@ def build_advice(
     rules: dict[str, RuleSpec],
     fingerprint: str,
     vocab: Vocabulary,
+    kb: KnowledgeBase | None = None,
 ) -> Advice:
     """Turn the firing record into advice items linked to their premises, ranked, with
     alternatives folded under the recommendation chosen among them."""
@@ -205,6 +271,7 @@ def build_advice(
         firings=tuple(firings),
         vocabulary=vocab,
         in_place=tuple(r for r in recommendations if r.confirms),
+        kb=kb,
     )
 
 

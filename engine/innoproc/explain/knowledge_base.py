@@ -19,6 +19,7 @@ from innoproc.errors import wrong_argument
 from innoproc.ontology import Vocabulary, bundled_vocabulary
 from innoproc.ontology.resources import kb_dir
 from innoproc.rules import RuleSpec, parse_kb, rule_files
+from innoproc.rules.sensitivity import Sensitivity
 
 from .advice import Advice, build_advice
 
@@ -89,7 +90,12 @@ class KnowledgeBase:
         """Advice for one case (a :class:`Case`, or anything :func:`load_case` reads)."""
         loaded = self.load_case(case)
         firings = self.backend.run(loaded.facts)
-        return build_advice(loaded, firings, self.by_id, self.fingerprint, self.vocabulary)
+        return build_advice(loaded, firings, self.by_id, self.fingerprint, self.vocabulary, kb=self)
+
+    @cached_property
+    def sensitivity(self) -> Sensitivity:
+        """Which unstated facts can change advice under these rules (open questions, interview)."""
+        return Sensitivity(self.rules, self.vocabulary)
 
 
 _default: KnowledgeBase | None = None

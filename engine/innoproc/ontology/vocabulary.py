@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, URIRef
+from rdflib import Literal as RDFLiteral
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -74,6 +75,11 @@ class CaseKey:
     #: the inclusive range of a numeric key, as the shapes give it
     minimum: float | None = None
     maximum: float | None = None
+    #: whether the buyer chooses this value when planning (``ipo:buyerDecides``): what-if
+    #: searches for changes that avoid or obtain an item change only such keys
+    decision: bool = False
+    #: the key put as a question an officer can answer (``ipo:question``), for interviews
+    question: str = ""
 
     @property
     def is_choice(self) -> bool:
@@ -189,6 +195,17 @@ class Vocabulary:
 
     # -- construction -------------------------------------------------------------------
     def _case_key(self, prop: URIRef, name: str, allows_empty: bool) -> CaseKey:
+        key = self._case_key_values(prop, name, allows_empty)
+        g = self.graph
+        decides = g.value(prop, IPO.buyerDecides)
+        question = g.value(prop, IPO.question)
+        return replace(
+            key,
+            decision=isinstance(decides, RDFLiteral) and decides.toPython() is True,
+            question=str(question) if question is not None else "",
+        )
+
+    def _case_key_values(self, prop: URIRef, name: str, allows_empty: bool) -> CaseKey:
         g = self.graph
         multi = (prop, RDF.type, OWL.FunctionalProperty) not in g
         rng = g.value(prop, RDFS.range)

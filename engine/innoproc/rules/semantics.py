@@ -51,10 +51,18 @@ def truth(
     )
 
 
-def forward_chain(rules: Iterable[RuleSpec], facts: Mapping[str, FactValue]) -> dict[str, RuleSpec]:
-    """Every conclusion the rules reach on ``facts``, stratum by stratum, to a fixed point."""
+def forward_chain(
+    rules: Iterable[RuleSpec],
+    facts: Mapping[str, FactValue],
+    start: Mapping[str, RuleSpec] | None = None,
+) -> dict[str, RuleSpec]:
+    """Every conclusion the rules reach on ``facts``, stratum by stratum, to a fixed point.
+
+    ``start`` holds conclusions already reached by rules left out of ``rules``: analyses that
+    change one fact re-run only the rules downstream of it (see :mod:`.sensitivity`).
+    """
     ordered = sorted(rules, key=lambda r: (r.stratum, r.ordinal))
-    reached: dict[str, RuleSpec] = {}
+    reached: dict[str, RuleSpec] = dict(start or {})
     for stratum in sorted({r.stratum for r in ordered}):
         layer = [r for r in ordered if r.stratum == stratum]
         changed = True

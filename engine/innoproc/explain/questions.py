@@ -1,0 +1,101 @@
+"""The open questions of a case: the unstated facts that could still change its advice.
+
+Each question names the fact (its label and the question an officer is asked), the items an
+answer could add or remove, and is ranked by how much those items matter. The analysis itself is
+:class:`innoproc.rules.sensitivity.Sensitivity`, shared with the interview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from innoproc.ontology import FactValue, Vocabulary
+from innoproc.rules import RuleSpec
+from innoproc.rules.sensitivity import FactEffect
+
+if TYPE_CHECKING:
+    from .advice import Advice
+
+_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+
+
+@dataclass(frozen=True)
+class AffectedItem:
+    """An item of advice an answer could bring in (``adds``) or take out (``removes``): some
+    answers may do one and other answers the other."""
+
+    id: str
+    kind: str
+    title: str
+    adds: bool
+    removes: bool
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """An unstated fact whose answer can change the advice."""
+
+    key: str
+    label: str
+    question: str
+    items: tuple[AffectedItem, ...]
+    #: answers (this key's and perhaps others') under which the advice changes: the proof
+    witness: tuple[tuple[str, FactValue], ...]
+
+    @property
+    def weight(self) -> tuple[int, int]:
+        """How decisive the question is: the gravest severity it can touch, then how many
+        items it can touch (the interview asks the heaviest first)."""
+        gravest = max((_SEVERITY_RANK.get(i.severity or "", 0) for i in self.items), default=0)
+        return gravest, len(self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "question": self.question,
+            "could_add": [i.id for i in self.items if i.adds],
+            "could_remove": [i.id for i in self.items if i.removes],
+        }
+
+
+def questions_from(
+    effects: dict[str, FactEffect], rules: tuple[RuleSpec, ...], vocab: Vocabulary
+) -> tuple[OpenQuestion, ...]:
+    """Open questions from the sensitivity analysis, the most decisive first (ties: the
+    order of the case form)."""
+    producer: dict[str, RuleSpec] = {}
+    for rule in rules:
+        producer.setdefault(rule.then.id, rule)
+    order = {name: index for index, name in enumerate(vocab.keys)}
+    found = []
+    for key, effect in effects.items():
+        spec = vocab.keys[key]
+        items = tuple(
+            _affected(producer[cid], effect)
+            for cid in sorted(effect.items, key=lambda c: producer[c].ordinal)
+        )
+        question = spec.question or f"What is the {spec.label}?"
+        witness = tuple(sorted(effect.witness.items()))
+        found.append(OpenQuestion(key, spec.label, question, items, witness))
+    found.sort(key=lambda q: (-q.weight[0], -q.weight[1], order.get(q.key, 0)))
+    return tuple(found)
+
+
+def _affected(rule: RuleSpec, effect: FactEffect) -> AffectedItem:
+    then = rule.then
+    return AffectedItem(
+        then.id,
+        then.kind,
+        rule.title,
+        then.id in effect.adds,
+        then.id in effect.removes,
+        then.severity,
+    )
+
+
+def open_questions(advice: Advice) -> tuple[OpenQuestion, ...]:
+    """The open questions of the advised case (see :attr:`Advice.open_questions`)."""
+    return advice.open_questions
