@@ -53,8 +53,16 @@ def advise(
         typer.Option("--format", "-f", help="Output format."),
     ] = TEXT,
     kb: KbOption = None,
+    no_questions: Annotated[
+        bool,
+        typer.Option(
+            "--no-questions",
+            help="Leave out the open questions (faster on large batches).",
+        ),
+    ] = False,
 ) -> None:
-    """Advise on cases: findings and recommendations, each with its chain of reasons.
+    """Advise on cases: findings and recommendations, each with its chain of reasons, and the
+    open questions: facts not stated that could change the advice.
 
     One case is shown in full; several (or a folder) as one line each in text, one JSON
     document per line with --format jsonl, a JSON array with json, one report after another in
@@ -69,7 +77,9 @@ def advise(
     knowledge = load_kb(kb)
     paths = case_paths(cases)
     terminal = Console()
-    options = ExportOptions(color=terminal.is_terminal, width=terminal.width)
+    options = ExportOptions(
+        color=terminal.is_terminal, width=terminal.width, questions=not no_questions
+    )
     if len(paths) == 1 and paths == cases:
         print(export(knowledge.advise(knowledge.load_case(paths[0])), fmt.value, options), end="")
         return
@@ -111,7 +121,8 @@ def _many(advices: list[Any], fmt: str, options: Any) -> str:
     if fmt == "json":
         import json
 
-        return json.dumps([a.to_dict() for a in advices], indent=2, ensure_ascii=False) + "\n"
+        data = [a.to_dict(options.questions) for a in advices]
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "turtle":
         from rdflib import Graph
 

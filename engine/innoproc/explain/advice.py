@@ -186,11 +186,14 @@ class Advice:
 
         return what_if(self, changes)
 
-    def search_changes(self, given: str, goal: Literal["avoid", "obtain"]) -> ChangeSearch:
-        """The smallest changes to the buyer's decisions that avoid or obtain ``given``."""
+    def search_changes(
+        self, given: str, goal: Literal["avoid", "obtain"], time_limit: float = 1.5
+    ) -> ChangeSearch:
+        """The smallest changes to the buyer's decisions that avoid or obtain ``given``
+        (searching for at most ``time_limit`` seconds)."""
         from .what_if import search_changes
 
-        return search_changes(self, given, goal)
+        return search_changes(self, given, goal, time_limit)
 
     def to_dict(self, questions: bool = True) -> dict[str, Any]:
         """The JSON contract of ``innoproc advise --format json``; ``questions=False`` leaves the

@@ -77,7 +77,7 @@ def questions_from(
             _affected(producer[cid], effect)
             for cid in sorted(effect.items, key=lambda c: producer[c].ordinal)
         )
-        question = spec.question or f"What is the {spec.label}?"
+        question = spec.question or f"{spec.label[:1].upper()}{spec.label[1:]}?"
         witness = tuple(sorted(effect.witness.items()))
         found.append(OpenQuestion(key, spec.label, question, items, witness))
     found.sort(key=lambda q: (-q.weight[0], -q.weight[1], order.get(q.key, 0)))

@@ -195,11 +195,10 @@ def search_changes(
     options: list[Change] = []
     for key in keys:
         current = facts.get(key)
+        # new values only: leaving a fact unstated is not a decision, it hides one
         for value in kb.sensitivity.answers(key):
             if value != current:
                 options.append((key, value))
-        if current is not None:
-            options.append((key, None))
 
     def reached_goal(reached: Collection[str]) -> bool:
         hit = any(c in wanted for c in reached)

@@ -11,17 +11,18 @@ from innoproc.explain import Advice
 from .registry import ExportOptions
 
 
-def to_json(advice: Advice) -> str:
-    return json.dumps(advice.to_dict(), indent=2, ensure_ascii=False)
+def to_json(advice: Advice, questions: bool = True) -> str:
+    return json.dumps(advice.to_dict(questions), indent=2, ensure_ascii=False)
 
 
 def export_json(advice: Advice, options: ExportOptions) -> str:
-    return to_json(advice) + "\n"
+    return to_json(advice, options.questions) + "\n"
 
 
 def export_jsonl(advice: Advice, options: ExportOptions) -> str:
     """One line of JSON per case: the contract, for streams of many cases."""
-    return json.dumps(advice.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+    data = advice.to_dict(options.questions)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def schema_path() -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from innoproc.explain import Advice, Reason
 from innoproc.ontology import Vocabulary
 
+from .explanations import as_markdown, question_lines
 from .registry import ExportOptions
 from .words import facts_line, markdown_text, summary_lines
 
@@ -26,7 +27,7 @@ def _md_reason(reason: Reason, depth: int, vocab: Vocabulary) -> list[str]:
     return lines
 
 
-def to_markdown(advice: Advice) -> str:
+def to_markdown(advice: Advice, questions: bool = True) -> str:
     vocab = advice.vocabulary
     facts = advice.case.facts
     out = [f"# Advice for {markdown_text(advice.case.id)}", ""]
@@ -74,9 +75,11 @@ def to_markdown(advice: Advice) -> str:
         out += ["## Already in place", ""]
         out += [f"- **{item.title}** (`{item.id}`): {item.summary}" for item in advice.in_place]
         out += [""]
+    if questions and advice.open_questions:
+        out += ["## Open questions", "", as_markdown(question_lines(advice.open_questions))]
     out.append(f"_Knowledge base {advice.kb_fingerprint}._")
     return "\n".join(out) + "\n"
 
 
 def export_markdown(advice: Advice, options: ExportOptions) -> str:
-    return to_markdown(advice)
+    return to_markdown(advice, options.questions)

@@ -24,6 +24,8 @@ class ExportOptions:
 
     color: bool = False
     width: int = 100
+    #: whether to work out and show the open questions (bulk runs may skip them)
+    questions: bool = True
 
 
 class Exporter(Protocol):

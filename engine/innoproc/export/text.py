@@ -12,6 +12,7 @@ from rich.tree import Tree
 from innoproc.explain import Advice, AdviceItem, Reason
 from innoproc.ontology import Vocabulary
 
+from .explanations import as_text, question_lines
 from .registry import ExportOptions
 from .words import facts_line, printable, summary_lines
 
@@ -56,7 +57,7 @@ def _item_tree(item: AdviceItem, vocab: Vocabulary) -> Tree:
     return tree
 
 
-def to_text(advice: Advice, width: int = 100, color: bool = False) -> str:
+def to_text(advice: Advice, width: int = 100, color: bool = False, questions: bool = True) -> str:
     buffer = StringIO()
     console = Console(
         file=buffer,
@@ -65,15 +66,15 @@ def to_text(advice: Advice, width: int = 100, color: bool = False) -> str:
         color_system=None if not color else "standard",
         highlight=False,
     )
-    print_text(advice, console)
+    print_text(advice, console, questions)
     return buffer.getvalue()
 
 
 def export_text(advice: Advice, options: ExportOptions) -> str:
-    return to_text(advice, width=options.width, color=options.color)
+    return to_text(advice, width=options.width, color=options.color, questions=options.questions)
 
 
-def print_text(advice: Advice, console: Console) -> None:
+def print_text(advice: Advice, console: Console, questions: bool = True) -> None:
     facts = advice.case.facts
     console.print(
         Text.assemble(
@@ -102,3 +103,7 @@ def print_text(advice: Advice, console: Console) -> None:
             console.print(
                 Text.assemble("✓ ", (item.title, "bold"), f" ({item.id}): ", item.summary)
             )
+    if questions and advice.open_questions:
+        lines = question_lines(advice.open_questions)
+        console.print(Text(f"\n{lines[0].text}", style="bold underline"))
+        console.print(Text(as_text(lines[1:]), end=""))

@@ -162,8 +162,10 @@ class Sensitivity:
         tests = self.tests[key]
         if spec.is_choice and spec.multi:
             return _list_answers(spec, tests)
-        found = domain(spec, tests)
-        return [v for v in (found or []) if v is not ABSENT]  # type: ignore[misc]
+        found = [v for v in (domain(spec, tests) or []) if v is not ABSENT]
+        if spec.kind == "integer":  # probes are computed as floats; the form wants integers
+            found = list(dict.fromkeys(int(v) for v in found))  # type: ignore[arg-type]
+        return found  # type: ignore[return-value]
 
     def open_facts(self, facts: Facts) -> dict[str, FactEffect]:
         """Every unstated fact that can change the advice on ``facts``, with what it touches,
