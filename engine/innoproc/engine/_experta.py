@@ -30,6 +30,7 @@ if not _root.handlers:
 from experta import AS, NOT, TEST, Fact, KnowledgeEngine, P, Rule, W  # noqa: E402
 from experta.activation import Activation  # noqa: E402
 from experta.agenda import Agenda  # noqa: E402
+from experta.deffacts import DefFacts  # noqa: E402
 from experta.matchers import ReteMatcher  # noqa: E402
 from experta.strategies import DepthStrategy  # noqa: E402
 
@@ -39,6 +40,7 @@ __all__ = [
     "TEST",
     "Activation",
     "Agenda",
+    "DefFacts",
     "DepthStrategy",
     "Fact",
     "KnowledgeEngine",
