@@ -1,9 +1,9 @@
 """Engine backends: run a KB's rules on one case's facts and record every firing.
 
 experta is imported only here, and only through :mod:`innoproc.engine._experta` (its shim for
-Python 3.10+); CLIPS likewise only through :mod:`innoproc.engine._clips`. Backends are chosen by name from :data:`BACKENDS`; each is loaded on first use, so
-importing this package costs nothing. May import :mod:`innoproc.rules`, :mod:`innoproc.ontology`
-and :mod:`innoproc.errors`.
+Python 3.10+); CLIPS likewise only through :mod:`innoproc.engine._clips`. Backends are chosen by
+name from :data:`BACKENDS`; each is loaded on first use, so importing this package costs nothing.
+May import :mod:`innoproc.rules`, :mod:`innoproc.ontology` and :mod:`innoproc.errors`.
 """
 
 from __future__ import annotations

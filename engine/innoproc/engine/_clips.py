@@ -41,6 +41,9 @@ def _release_fact(self: Any) -> None:
         pass
 
 
+#: clipspy's own ``Fact.__del__``, kept so that a test can show the leak it causes
+ORIGINAL_FACT_DEL = clips.facts.Fact.__del__
+
 if len(ffi.typeof(lib.ReleaseFact).args) == 1:
     clips.facts.Fact.__del__ = _release_fact
     RELEASE_PATCHED = True
@@ -149,6 +152,7 @@ def keep_alive(strings: Iterable[str]) -> str:
 
 
 __all__ = [
+    "ORIGINAL_FACT_DEL",
     "RELEASE_PATCHED",
     "CLIPSError",
     "Environment",
