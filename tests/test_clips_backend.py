@@ -196,6 +196,22 @@ def test_constructed_rules_fire_alike_on_clips_experta_and_the_reference():
     assert chosen > 20  # premises were often chosen among several reached conclusions
 
 
+def test_what_clips_cannot_run_is_refused_as_a_kb_problem(kb, monkeypatch):
+    from innoproc.engine import clips_backend
+    from innoproc.errors import KnowledgeBaseError
+
+    infinite = (_rule(0, _fact("lt", "size", number=float("inf")), "x"),)
+    with pytest.raises(KnowledgeBaseError) as refused:
+        compile_program(infinite)
+    assert [p.code for p in refused.value.problems] == ["kb/type"]
+    assert "inf is not a finite number" in str(refused.value)
+
+    monkeypatch.setattr(clips_backend, "_SALIENCE_COUNT", 10)
+    with pytest.raises(KnowledgeBaseError) as refused:
+        compile_program(kb.rules)
+    assert [p.code for p in refused.value.problems] == ["kb/engine-limit"]
+
+
 # -- flat memory and time ----------------------------------------------------------------------
 def _mem_used(backend: ClipsBackend) -> int:
     return int(backend.runner().env.eval("(mem-used)"))
@@ -285,24 +301,35 @@ def test_eight_threads_on_one_fresh_backend_agree_with_a_sequential_run(kb, libr
         assert got == expected[i:] + expected[:i], f"thread {i}"
 
 
-# -- the experta backend's startup facts ---------------------------------------------------------
-def test_experta_startup_facts_are_listed_once_and_are_experta_own(kb, library, monkeypatch):
-    engine = kb.backend.engine_class()
+# -- the experta backend's reset ---------------------------------------------------------------
+def test_experta_reset_lists_startup_facts_once_and_does_what_experta_own_reset_does(
+    kb, library, monkeypatch
+):
     from innoproc.engine._experta import KnowledgeEngine
 
+    engine = kb.backend.engine_class()
     assert engine.get_deffacts() == KnowledgeEngine.get_deffacts(engine)
     fresh = type("Fresh", (AdvisorEngine,), {})()
     calls = []
     real = inspect.getmembers
     monkeypatch.setattr(inspect, "getmembers", lambda *a, **k: calls.append(1) or real(*a, **k))
-    first = [engine.run_case(c.facts) for c in library.values()]
+    ours = []
+    for case in library.values():
+        ours.append((engine.run_case(case.facts), [dict(f) for f in engine.facts.values()]))
     assert calls == []  # listed before, when the class first reset
     fresh.run_case({"id": "x"})
-    assert len(calls) == 1
     fresh.run_case({"id": "y"})
     assert len(calls) == 1
     monkeypatch.undo()
-    assert first == [kb.backend.run(c.facts) for c in library.values()]
+
+    cls = kb.backend.engine_class
+    monkeypatch.setattr(cls, "reset", KnowledgeEngine.reset)
+    monkeypatch.setattr(cls, "get_deffacts", KnowledgeEngine.get_deffacts)
+    plain = cls()
+    theirs = []
+    for case in library.values():
+        theirs.append((plain.run_case(case.facts), [dict(f) for f in plain.facts.values()]))
+    assert ours == theirs
 
 
 # -- the command line ------------------------------------------------------------------------

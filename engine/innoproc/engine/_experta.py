@@ -31,6 +31,7 @@ from experta import AS, NOT, TEST, Fact, KnowledgeEngine, P, Rule, W  # noqa: E4
 from experta.activation import Activation  # noqa: E402
 from experta.agenda import Agenda  # noqa: E402
 from experta.deffacts import DefFacts  # noqa: E402
+from experta.factlist import FactList  # noqa: E402
 from experta.matchers import ReteMatcher  # noqa: E402
 from experta.strategies import DepthStrategy  # noqa: E402
 
@@ -43,6 +44,7 @@ __all__ = [
     "DefFacts",
     "DepthStrategy",
     "Fact",
+    "FactList",
     "KnowledgeEngine",
     "P",
     "ReteMatcher",

@@ -18,13 +18,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 from inspect import Parameter, Signature
+from itertools import chain
 from typing import Any
 
 from innoproc.ontology import FactValue
 from innoproc.rules import ConclusionTest, RuleSpec, producers
 from innoproc.rules.normalform import SignedTest
 
-from ._experta import AS, NOT, TEST, DefFacts, Fact, KnowledgeEngine, P, Rule
+from ._experta import AS, NOT, TEST, Agenda, DefFacts, Fact, FactList, KnowledgeEngine, P, Rule
 from .branches import Branch, _alternatives_check, _conclusion_test, branches
 from .conflict_resolution import TotalOrderResolution
 from .matcher import OnceResetMatcher
@@ -72,6 +73,23 @@ class AdvisorEngine(KnowledgeEngine):  # type: ignore[misc]
         for deffacts in found:
             deffacts.ke = self
         return sorted(found, key=lambda deffacts: deffacts.order)
+
+    def reset(self, **kwargs: Any) -> None:
+        """experta's ``reset``, minus a signature check per startup-fact generator per call.
+
+        experta inspects each DefFacts' signature on every reset to pass it the keyword
+        arguments it accepts; without arguments (how every case is run) each is called bare
+        whatever its signature, so that check is skipped. With arguments, experta's own reset.
+        """
+        if kwargs:
+            super().reset(**kwargs)
+            return
+        self.agenda = Agenda()
+        self.facts = FactList()
+        self.matcher.reset()
+        startup = [deffacts() for deffacts in self.get_deffacts()]
+        self._KnowledgeEngine__declare(*chain.from_iterable(startup))
+        self.running = False
 
     def run_case(self, facts: Mapping[str, FactValue]) -> list[Firing]:
         """Reset, declare the case and run to quiescence; the firings in order."""
