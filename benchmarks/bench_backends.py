@@ -31,11 +31,13 @@ def measure(engines: dict[str, Callable[[Any], object]], cases: list[Any], round
     """Median and mean seconds per case of each engine, its rounds interleaved with the others'."""
     times: dict[str, list[float]] = {name: [] for name in engines}
     clock = time.perf_counter
-    for name, run in engines.items():  # warm up: every engine built and every path taken once
+    for run in engines.values():  # warm up: every engine built and every path taken once
         for case in cases:
             run(case)
+    order = list(engines.items())
     for _ in range(rounds):
-        for name, run in engines.items():
+        order.reverse()  # no engine always runs right after the same other one
+        for name, run in order:
             spent = times[name]
             for case in cases:
                 t0 = clock()
