@@ -72,10 +72,11 @@ def test_knowledge_base_load_refuses_a_non_path():
         KnowledgeBase.load(42)  # type: ignore[arg-type]
 
 
-def test_an_unknown_engine_is_refused_by_name():
-    kb = KnowledgeBase.load(engine="nonesuch")
+def test_an_unknown_engine_is_refused_by_name_when_it_is_given():
     with pytest.raises(ArgumentError, match="engine: found str 'nonesuch'; wanted one of experta"):
-        kb.advise(CASE)
+        KnowledgeBase.load(engine="nonesuch")
+    with pytest.raises(ArgumentError, match="one of experta, clips; did you mean 'clips'"):
+        KnowledgeBase.load(engine="clip")
 
 
 # -- the ontology travels with the KB -------------------------------------------------------

@@ -10,7 +10,7 @@ import typer
 
 from innoproc.export.registry import formats
 
-from .app import INPUT_ERROR, KbOption, app, err, guarded, load_kb
+from .app import INPUT_ERROR, EngineOption, KbOption, app, err, guarded, load_kb
 
 #: the export formats, as registered (text, json, markdown, turtle ...)
 Format = StrEnum("Format", [(f.name, f.name) for f in formats()])  # type: ignore[misc]
@@ -60,6 +60,7 @@ def advise(
             help="Leave out the open questions (faster on large batches).",
         ),
     ] = False,
+    engine: EngineOption = "experta",
 ) -> None:
     """Advise on cases: findings and recommendations, each with its chain of reasons, and the
     open questions: facts not stated that could change the advice.
@@ -74,7 +75,7 @@ def advise(
     from innoproc.errors import CaseError
     from innoproc.export import ExportOptions, export
 
-    knowledge = load_kb(kb)
+    knowledge = load_kb(kb, engine)
     paths = case_paths(cases)
     terminal = Console()
     options = ExportOptions(

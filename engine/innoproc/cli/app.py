@@ -121,7 +121,17 @@ KbOption = Annotated[
 ]
 
 
-def load_kb(folder: Path | None) -> KnowledgeBase:
+EngineOption = Annotated[
+    str,
+    typer.Option("--engine", help="Inference engine: experta or clips (same advice)."),
+]
+
+
+def load_kb(folder: Path | None, engine: str = "experta") -> KnowledgeBase:
+    from innoproc.engine import DEFAULT_BACKEND, check_backend
     from innoproc.explain import KnowledgeBase, default_kb
 
-    return KnowledgeBase.load(folder) if folder is not None else default_kb()
+    check_backend(engine)  # before the KB is read: a wrong name is the only line shown
+    if folder is None and engine == DEFAULT_BACKEND:
+        return default_kb()
+    return KnowledgeBase.load(folder, engine=engine)

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .app import KbOption, err, guarded, kb_app, load_kb
+from .app import EngineOption, KbOption, err, guarded, kb_app, load_kb
 
 if TYPE_CHECKING:
     from innoproc.workbench.coverage import Coverage
@@ -57,12 +57,13 @@ def kb_test(
         Path | None,
         typer.Option("--output", "-o", help="Write the report to this file, not standard output."),
     ] = None,
+    engine: EngineOption = "experta",
 ) -> None:
     """Run the KB's test scenarios (tests/*.yaml); exit 1 if one fails, 2 on a malformed one."""
     from innoproc.workbench.scenarios import load_scenarios
     from innoproc.workbench.scenarios_run import run_scenarios
 
-    knowledge = load_kb(kb)
+    knowledge = load_kb(kb, engine)
     suite = run_scenarios(knowledge, load_scenarios(knowledge))
     if junit is not None:
         from innoproc.workbench.junit import junit_xml

@@ -30,6 +30,8 @@ if not _root.handlers:
 from experta import AS, NOT, TEST, Fact, KnowledgeEngine, P, Rule, W  # noqa: E402
 from experta.activation import Activation  # noqa: E402
 from experta.agenda import Agenda  # noqa: E402
+from experta.deffacts import DefFacts  # noqa: E402
+from experta.factlist import FactList  # noqa: E402
 from experta.matchers import ReteMatcher  # noqa: E402
 from experta.strategies import DepthStrategy  # noqa: E402
 
@@ -39,8 +41,10 @@ __all__ = [
     "TEST",
     "Activation",
     "Agenda",
+    "DefFacts",
     "DepthStrategy",
     "Fact",
+    "FactList",
     "KnowledgeEngine",
     "P",
     "ReteMatcher",

@@ -15,22 +15,26 @@ priority.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from functools import cached_property
+import inspect
+from collections.abc import Mapping
 from inspect import Parameter, Signature
+from itertools import chain
 from typing import Any
 
 from innoproc.ontology import FactValue
-from innoproc.rules import ConclusionTest, FactTest, RuleSpec, producers
-from innoproc.rules.normalform import SignedTest, dnf
+from innoproc.rules import ConclusionTest, RuleSpec, producers
+from innoproc.rules.normalform import SignedTest
 
-from ._experta import AS, NOT, TEST, Fact, KnowledgeEngine, P, Rule
+from ._experta import AS, NOT, TEST, Agenda, DefFacts, Fact, FactList, KnowledgeEngine, P, Rule
+from .branches import Branch, _alternatives_check, _conclusion_test, branches
 from .conflict_resolution import TotalOrderResolution
 from .matcher import OnceResetMatcher
 from .protocol import Firing
 
 _STRATUM_SPAN = 1000  # priorities are 0..100, so strata never overlap
+
+#: engine class -> names of its DefFacts members (see AdvisorEngine.get_deffacts)
+_DEFFACTS_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 class CaseFacts(Fact):  # type: ignore[misc]
@@ -39,33 +43,6 @@ class CaseFacts(Fact):  # type: ignore[misc]
 
 class Reached(Fact):  # type: ignore[misc]
     """A conclusion reached by a rule: ``id``, ``kind`` and the ``clauses`` it rests on."""
-
-
-@dataclass(frozen=True)
-class Branch:
-    """One compiled experta rule: the conjunctions of a rule that test the same conclusions."""
-
-    rule: RuleSpec
-    index: int
-    conclusions: tuple[SignedTest, ...]
-    alternatives: tuple[tuple[SignedTest, ...], ...]  # the fact literals of each conjunction
-    guarded: bool = True  # must also test that its conclusion is not reached yet
-
-    @cached_property
-    def _alternative_checks(self) -> list[tuple[Callable[[Any], bool], tuple[str, ...]]]:
-        return [
-            (_alternatives_check((alt,)), tuple(dict.fromkeys(_key(lit) for lit in alt)))
-            for alt in self.alternatives
-        ]
-
-    def keys_read(self, case: Any) -> tuple[str, ...]:
-        """Case keys behind a firing: those of the first alternative that holds for ``case``."""
-        return next((keys for holds, keys in self._alternative_checks if holds(case)), ())
-
-    @property
-    def absent(self) -> tuple[str, ...]:
-        """Descriptions of the conclusions this branch requires to be absent."""
-        return tuple(lit.describe() for lit in self.conclusions if lit.negated)
 
 
 class AdvisorEngine(KnowledgeEngine):  # type: ignore[misc]
@@ -78,6 +55,42 @@ class AdvisorEngine(KnowledgeEngine):  # type: ignore[misc]
         super().__init__()
         self.firings: list[Firing] = []
 
+    def get_deffacts(self) -> list[Any]:
+        """experta's startup facts (its DefFacts members), as experta's own method gives them.
+
+        experta's version finds them with ``inspect.getmembers`` over the whole engine on every
+        ``reset``, that is on every case; the names of those members depend only on the class,
+        so they are listed once per class and looked up by name afterwards (which still binds
+        each to this engine, as experta's lookup does).
+        """
+        cls = type(self)
+        names = _DEFFACTS_NAMES.get(cls)
+        if names is None:
+            names = _DEFFACTS_NAMES[cls] = tuple(
+                name for name, member in inspect.getmembers(self) if isinstance(member, DefFacts)
+            )
+        found = [getattr(self, name) for name in names]
+        for deffacts in found:
+            deffacts.ke = self
+        return sorted(found, key=lambda deffacts: deffacts.order)
+
+    def reset(self, **kwargs: Any) -> None:
+        """experta's ``reset``, minus a signature check per startup-fact generator per call.
+
+        experta inspects each DefFacts' signature on every reset to pass it the keyword
+        arguments it accepts; without arguments (how every case is run) each is called bare
+        whatever its signature, so that check is skipped. With arguments, experta's own reset.
+        """
+        if kwargs:
+            super().reset(**kwargs)
+            return
+        self.agenda = Agenda()
+        self.facts = FactList()
+        self.matcher.reset()
+        startup = [deffacts() for deffacts in self.get_deffacts()]
+        self._KnowledgeEngine__declare(*chain.from_iterable(startup))
+        self.running = False
+
     def run_case(self, facts: Mapping[str, FactValue]) -> list[Firing]:
         """Reset, declare the case and run to quiescence; the firings in order."""
         self.firings = []
@@ -88,44 +101,6 @@ class AdvisorEngine(KnowledgeEngine):  # type: ignore[misc]
         finally:
             self.running = False
         return self.firings
-
-
-def _key(lit: SignedTest) -> str:
-    assert isinstance(lit.test, FactTest)
-    return lit.test.key
-
-
-def _literal_check(lit: SignedTest) -> Callable[[Any], bool]:
-    """A predicate on the case fact for one fact literal, in two-valued form.
-
-    A missing key fails every test except ``unknown``: a rule must be *true* to fire, and a
-    test on an unknown fact is not. Built once per literal at compile time, because these
-    predicates run for every rule on every case.
-    """
-    key, negated, want_stated = _key(lit), lit.negated, lit.wants_stated
-    if want_stated is not None:
-        return lambda case: (key in case) == want_stated
-    assert isinstance(lit.test, FactTest)
-    holds = lit.test.holds
-    return lambda case: key in case and holds(case[key]) != negated
-
-
-def _alternatives_check(
-    alternatives: tuple[tuple[SignedTest, ...], ...],
-) -> Callable[[Any], bool]:
-    """A predicate on the case fact: does any alternative hold in full?"""
-    compiled = [[_literal_check(lit) for lit in alt] for alt in alternatives]
-
-    def check(case: Any) -> bool:
-        for checks in compiled:
-            for literal_holds in checks:
-                if not literal_holds(case):
-                    break
-            else:
-                return True
-        return False
-
-    return check
 
 
 def _alternatives_test(alternatives: tuple[tuple[SignedTest, ...], ...]) -> Any:
@@ -208,30 +183,6 @@ def _compile_branch(
     fire.branch = branch.index  # type: ignore[attr-defined]  # both read by conflict resolution
     rule = Rule(*patterns, salience=salience)(fire)
     return rule, fire
-
-
-def _conclusion_test(lit: SignedTest) -> ConclusionTest:
-    assert isinstance(lit.test, ConclusionTest)
-    return lit.test
-
-
-def branches(rules: list[RuleSpec]) -> list[Branch]:
-    """The experta rules to build, in KB order: one per rule and set of conclusion literals."""
-    result = []
-    for rule in rules:
-        groups: dict[tuple[SignedTest, ...], list[tuple[SignedTest, ...]]] = {}
-        for conjunct in dnf(rule.when):
-            conclusions = tuple(lit for lit in conjunct if isinstance(lit.test, ConclusionTest))
-            facts = tuple(lit for lit in conjunct if isinstance(lit.test, FactTest))
-            groups.setdefault(conclusions, []).append(facts)
-        for index, (conclusions, alternatives) in enumerate(groups.items()):
-            result.append(Branch(rule, index, conclusions, tuple(alternatives)))
-        if len(groups) == 1:
-            (only,) = groups
-            if all(_conclusion_test(lit).id is not None for lit in only if not lit.negated):
-                # one branch whose premises are named conclusions matches one set of facts
-                result[-1] = replace(result[-1], guarded=False)
-    return result
 
 
 def compile_engine(rules: list[RuleSpec]) -> type[AdvisorEngine]:

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from innoproc.case import Case, CaseSource, load_case
-from innoproc.engine import DEFAULT_BACKEND, Backend, make_backend
+from innoproc.engine import DEFAULT_BACKEND, Backend, check_backend, make_backend
 from innoproc.errors import wrong_argument
 from innoproc.ontology import Vocabulary, bundled_vocabulary
 from innoproc.ontology.resources import kb_dir
@@ -49,7 +49,7 @@ class KnowledgeBase:
         self.folder = folder
         self.vocabulary = vocab or bundled_vocabulary()
         self.by_id = {r.id: r for r in rules}
-        self.engine_name = engine
+        self.engine_name = check_backend(engine)  # a wrong name fails here, not at a case
         self._backend_lock = threading.Lock()
         self._backend: Backend | None = None
 

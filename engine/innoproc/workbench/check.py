@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from innoproc.engine import BACKENDS, make_backend
 from innoproc.errors import InputError, KnowledgeBaseError, Problem
 from innoproc.explain import KnowledgeBase
 from innoproc.ontology.reasoner import ReasonerReport, run_hermit
@@ -83,7 +84,10 @@ def check_kb(folder: Path | None = None, reasoner: bool = False) -> CheckReport:
     """Load (which raises on errors), verify and, if asked, reason over the KB in ``folder``."""
     start = time.perf_counter()
     kb = KnowledgeBase.load(folder)
-    kb.backend.prepare()  # compiling proves the rules map onto the engine
+    kb.backend.prepare()  # compiling proves the rules map onto the engine, and onto the others
+    for engine in BACKENDS:
+        if engine != kb.engine_name:
+            make_backend(engine, kb.rules).prepare()
     source = str(kb.folder / "rules")
     found = verify(list(kb.rules), kb.vocabulary, source) + undefined_terms(kb.vocabulary)
     acceptances = load_acceptances(kb.folder)
