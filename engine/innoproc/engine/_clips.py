@@ -24,7 +24,7 @@ from typing import Any
 
 import clips
 import clips.facts
-from clips import CLIPSError, Environment, Symbol
+from clips import CLIPSError, Environment
 from clips._clips import ffi, lib  # the compiled binding clipspy itself calls
 from clips.common import environment_builder
 from clips.values import python_value
@@ -157,7 +157,6 @@ __all__ = [
     "CLIPSError",
     "Environment",
     "FactWriter",
-    "Symbol",
     "ffi",
     "keep_alive",
     "lib",

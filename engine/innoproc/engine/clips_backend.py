@@ -92,8 +92,8 @@ def _refused(rule: RuleSpec, test: FactTest, what: str, code: str) -> KnowledgeB
 
 
 def _case_value(value: Any) -> Any:
-    """A stated case value as clipspy should assert it (clipspy picks the CLIPS type by the
-    exact Python type: ``str`` a STRING, ``bool`` TRUE/FALSE, ``tuple`` a multifield)."""
+    """A stated case value in the exact type :class:`FactWriter` asserts (``str`` a STRING,
+    ``bool`` TRUE/FALSE, ``int`` within 64 bits, ``float``, ``tuple`` a multifield)."""
     kind = type(value)
     if kind is str or kind is bool or kind is float:
         return value
@@ -111,9 +111,9 @@ def _case_value(value: Any) -> Any:
 class _Slots:
     """Slot names of the case template: the key itself when it is a plain name, else ``k<n>``."""
 
-    def __init__(self, rules: tuple[RuleSpec, ...], alternatives: list[SignedTest]):
+    def __init__(self, literals: list[SignedTest]):
         self.multi: dict[str, bool] = {}
-        for lit in alternatives:
+        for lit in literals:
             assert isinstance(lit.test, FactTest)
             self.multi[lit.test.key] = self.multi.get(lit.test.key, False) or lit.test.multi
         self.name = {
@@ -246,9 +246,9 @@ class ClipsProgram:
         return "\n\n".join(self.constructs) + "\n"
 
 
-def _ids(rules: tuple[RuleSpec, ...], test: ConclusionTest) -> list[int]:
-    index = {id(rule): n for n, rule in enumerate(rules)}
-    return sorted(index[id(rule)] for rule in producers(rules, test))
+def _ids(rules: tuple[RuleSpec, ...], position: dict[int, int], test: ConclusionTest) -> list[int]:
+    """The places in the KB of the rules whose conclusion satisfies ``test``."""
+    return sorted(position[id(rule)] for rule in producers(rules, test))
 
 
 def compile_program(rules: tuple[RuleSpec, ...]) -> ClipsProgram:
@@ -275,7 +275,7 @@ def compile_program(rules: tuple[RuleSpec, ...]) -> ClipsProgram:
             ]
         )
     literals = [lit for b in ordered for alt in b.alternatives for lit in alt]
-    slots = _Slots(rules, literals)
+    slots = _Slots(literals)
     constructs = [
         slots.template(),
         "(deftemplate reached (slot rule) (slot branch))",
@@ -294,7 +294,7 @@ def compile_program(rules: tuple[RuleSpec, ...]) -> ClipsProgram:
         dead = False
         for lit in branch.conclusions:
             assert isinstance(lit.test, ConclusionTest)
-            ids = _ids(rules, lit.test)
+            ids = _ids(rules, position, lit.test)
             alternatives = "|".join(map(str, ids))
             if lit.negated:
                 if ids:

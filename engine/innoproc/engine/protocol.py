@@ -1,9 +1,10 @@
 """What an engine backend is: something that runs the KB's rules on one case's facts and
 returns the record of its firings, from which :mod:`innoproc.explain` builds the advice.
 
-Backends differ in how they match (experta's RETE today); they must agree exactly with the
-reference semantics (:func:`innoproc.rules.semantics.forward_chain`) on what is concluded, and
-record for each firing which facts it read and which conclusions it built on.
+Backends differ in how they match (experta's RETE in Python, CLIPS's in C); they must agree
+exactly with the reference semantics (:func:`innoproc.rules.semantics.forward_chain`) on what is
+concluded, and record for each firing which facts it read and which conclusions it built on, the
+same way, so that the advice does not depend on the engine.
 """
 
 from __future__ import annotations
