@@ -947,10 +947,11 @@ def test_a_catastrophic_schema_pattern_does_not_hang_the_kb_check(tmp_path):
     assert result["elapsed"] < 5, result
 
 
-def test_json_with_100k_keys_is_dealt_with_in_well_under_two_seconds(tmp_path):
+def test_json_with_100k_keys_is_refused_before_any_work_on_them(tmp_path):
+    # a hang guard, not a speed test: refusing must not cost work per key (speed: benchmarks/)
     path = write(tmp_path, "keys.json", _many_keys(100_000))
     load_case({"id": "warm-up"})
-    with Sandbox(path) as box, within(2):
+    with Sandbox(path) as box, within(10):
         error = case_refusal(path)
     box.assert_clean()
     assert "input/too-many" in codes(error)
