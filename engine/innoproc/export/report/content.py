@@ -38,6 +38,8 @@ class FactRow:
     line: int | None
     #: ids of the items whose chain of reasons reads this fact
     read_by: tuple[str, ...]
+    #: False for an unstated fact that a reason read
+    stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ class Report:
     @property
     def case_id(self) -> str:
         return self.advice.case.id
+
+    @property
+    def stated(self) -> int:
+        """How many facts the case states (``id`` aside)."""
+        return sum(1 for row in self.facts if row.stated)
 
     def severity_count(self, severity: str) -> int:
         return sum(1 for f in self.advice.findings if f.severity == severity)
@@ -140,14 +147,18 @@ def value_words(vocab: Vocabulary, key: str, value: FactValue | None) -> tuple[W
 
 
 def fact_rows(advice: Advice) -> tuple[FactRow, ...]:
-    """The case's stated facts in the order of the case form (``id`` is the report's title)."""
+    """The case's facts in the order of the case form (``id`` is the report's title): those
+    stated, then those a reason read although the case does not state them."""
     vocab = advice.vocabulary
     facts = advice.case.facts
     readers: dict[str, list[str]] = {}
     for item in advice.all_items():
         for key, _ in item.because.facts:
             readers.setdefault(key, []).append(item.id)
+    # stated facts, then the unstated ones a reason read ("nothing known against it"), so that
+    # every fact of a chain of reasons, and of the graph, has its row
     order = [k for k in vocab.keys if k in facts] + sorted(k for k in facts if k not in vocab.keys)
+    order += [k for k in vocab.keys if k in readers and k not in facts]
     rows = []
     for key in order:
         if key == "id":
@@ -157,9 +168,10 @@ def fact_rows(advice: Advice) -> tuple[FactRow, ...]:
             FactRow(
                 key,
                 case_key.label if case_key is not None else key,
-                value_words(vocab, key, facts[key]),
+                value_words(vocab, key, facts.get(key)),
                 advice.case.lines.get(key),
                 tuple(dict.fromkeys(readers.get(key, []))),
+                key in facts,
             )
         )
     return tuple(rows)
