@@ -508,3 +508,25 @@ def test_chromium_shows_each_library_case_report(path, browser, screenshots, tmp
     assert loaded.screenshot[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", loaded.screenshot[16:24]) == (browser.width, browser.height)
     assert len(loaded.screenshot) > 30_000  # a blank page is a few kilobytes
+
+
+def test_chromium_runs_nothing_from_a_hostile_case(browser, tmp_path):
+    import json
+
+    advice = default_kb().advise(load_case(HOSTILE))
+    page = tmp_path / "hostile.html"
+    page.write_text(render_report(advice, "html"), encoding="utf-8")
+    script = """JSON.stringify({
+      title: document.querySelector('#case-title').textContent,
+      scripts: document.scripts.length,
+      images: document.images.length,
+      handlers: [...document.querySelectorAll('*')].filter(
+        e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+      items: document.querySelectorAll('article[data-item]').length,
+    })"""
+    loaded = browser.load(page.resolve().as_uri(), script)
+    seen = json.loads(loaded.values)
+    assert seen["title"] == " ".join(str(HOSTILE["title"]).split())
+    assert seen["scripts"] == seen["images"] == seen["handlers"] == 0
+    assert seen["items"] == len(advice.all_items()) > 0
+    assert loaded.requests == [page.resolve().as_uri()]

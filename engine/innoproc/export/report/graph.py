@@ -174,22 +174,43 @@ def _fact_node(name: str, key: str, value: FactValue | None, vocab: Vocabulary) 
 
 # -- layout ---------------------------------------------------------------------------------
 def find_programs(names: Iterable[str] = PROGRAMS) -> list[str]:
-    """The layout programs installed, in order of preference: on PATH, or beside the Python
-    running innoproc (a virtual environment's ``bin`` need not be on PATH)."""
+    """The layout programs installed, in order of preference: on PATH, beside the Python
+    running innoproc (a virtual environment's ``bin`` need not be on PATH), or, for a program
+    a Python package installs, where that package's record says it put it."""
     found: list[str] = []
-    places = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
     for name in names:
-        path = shutil.which(name) or next(
-            (
-                str(Path(p) / name)
-                for p in places
-                if p and os.access(Path(p) / name, os.X_OK) and (Path(p) / name).is_file()
-            ),
-            None,
-        )
+        path = shutil.which(name) or _beside_python(name) or _installed_by_package(name)
         if path is not None and path not in found:
             found.append(path)
     return found
+
+
+def _executable(path: Path) -> str | None:
+    return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def _beside_python(name: str) -> str | None:
+    places = {
+        sysconfig.get_path("scripts"),
+        sysconfig.get_path("scripts", f"{os.name}_user"),
+        str(Path(sys.executable).parent),
+    }
+    return next((p for place in places if place and (p := _executable(Path(place) / name))), None)
+
+
+def _installed_by_package(name: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution(name).files or []
+    except metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name == name:
+            found = _executable(Path(str(file.locate())).resolve())
+            if found is not None:
+                return found
+    return None
 
 
 def layout(dot: str, programs: Sequence[str] | None = None, timeout: float = TIMEOUT) -> Layout:
