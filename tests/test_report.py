@@ -207,6 +207,7 @@ def test_the_html_report_embeds_everything_and_loads_nothing(path):
     html = html_of(path.name)
     page = read(html)
     assert page.loads == []
+    assert "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';" in html
     assert not {"script", "link", "img", "iframe", "object", "embed"} & page.tags
     assert not re.search(r"\son[a-z]+\s*=", html)  # no event handler attribute
     for anchor in page.anchors:  # links are to the page itself or sources to read
@@ -378,6 +379,16 @@ def test_a_failing_or_slow_or_garbled_layout_program_is_named_and_skipped(tmp_pa
     assert layout(dot, ["/nonexistent/dot", *working]).svg is not None
 
 
+def test_debian_dot_is_preferred_when_installed(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    found = find_programs()
+    assert found[0] == str(fake)
+    assert any(Path(p).name == "graphviz-pure" for p in found[1:])
+
+
 # -- the command ----------------------------------------------------------------------------
 runner = CliRunner()
 LOW_BID = str(ROOT / "cases" / "cern-prototype-abnormally-low-bid.yaml")
@@ -404,6 +415,22 @@ def test_report_writes_the_format_its_file_asks_for(tmp_path):
     result = runner.invoke(app, ["report", LOW_BID, "--output", str(forced), "-f", "markdown"])
     assert result.exit_code == 0 and forced.read_text().startswith("# Advice on ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forced.html", "r.html", "r.md"]
+
+
+def test_report_without_a_layout_program_warns_and_still_writes(tmp_path, monkeypatch):
+    import innoproc.export.report.graph as graph
+
+    monkeypatch.setattr(graph, "PROGRAMS", ("innoproc-no-such-layout-program",))
+    target = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", LOW_BID, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "innoproc: the report has no graph: no Graphviz layout program is installed "
+        "(neither dot nor graphviz-pure)"
+    )
+    page = read(target.read_text())
+    assert "no Graphviz layout program is installed" in page.by_id["no-graph"]
+    assert "<svg" not in target.read_text()
 
 
 def test_report_markdown_to_standard_output_matches_the_api():

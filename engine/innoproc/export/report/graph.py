@@ -173,12 +173,13 @@ def _fact_node(name: str, key: str, value: FactValue | None, vocab: Vocabulary) 
 
 
 # -- layout ---------------------------------------------------------------------------------
-def find_programs(names: Iterable[str] = PROGRAMS) -> list[str]:
+def find_programs(names: Iterable[str] | None = None) -> list[str]:
     """The layout programs installed, in order of preference: on PATH, beside the Python
     running innoproc (a virtual environment's ``bin`` need not be on PATH), or, for a program
-    a Python package installs, where that package's record says it put it."""
+    a Python package installs, where that package's record says it put it (``names``:
+    default :data:`PROGRAMS`)."""
     found: list[str] = []
-    for name in names:
+    for name in PROGRAMS if names is None else names:
         path = shutil.which(name) or _beside_python(name) or _installed_by_package(name)
         if path is not None and path not in found:
             found.append(path)
