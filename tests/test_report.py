@@ -557,3 +557,21 @@ def test_chromium_runs_nothing_from_a_hostile_case(browser, tmp_path):
     assert seen["scripts"] == seen["images"] == seen["handlers"] == 0
     assert seen["items"] == len(advice.all_items()) > 0
     assert loaded.requests == [page.resolve().as_uri()]
+
+
+def test_the_hostile_markdown_renders_to_no_markup_of_its_own():
+    """Rendered by a CommonMark parser that passes raw HTML through (markdown-it, which rich
+    brings), the hostile text yields no tag, link or heading of its own."""
+    from markdown_it import MarkdownIt
+
+    kb = default_kb()
+    advice = kb.advise(load_case(dict(HOSTILE, organisation="1. list `x` | pipe <b>")))
+    html = MarkdownIt("commonmark").enable("table").render(render_report(advice, "markdown"))
+    page = read(html)
+    assert not {"script", "img", "b"} & page.tags
+    assert "javascript:" not in " ".join(page.anchors)
+    assert html.count("<h1>") == 1
+    assert str(HOSTILE["title"]) in page.text
+    # the reasons nest: each premise's own reason is a list inside the item that names it
+    assert re.search(r"<li>finding <strong>[^<]+</strong> <code>[^<]+</code> \(CH-5, KC-2\)\s*<ul>",
+                     html)
