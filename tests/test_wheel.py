@@ -32,6 +32,8 @@ def test_the_wheel_packs_ontology_shapes_and_rules(wheel):
     rules = {n for n in names if n.startswith("innoproc/data/kb/rules/")}
     assert len(rules) == len(list((ROOT / "kb" / "rules").glob("*.yaml")))
     assert "innoproc/cli/__init__.py" in names and "innoproc/engine/_experta.py" in names
+    templates = "innoproc/export/report/templates/"
+    assert {f"{templates}{n}" for n in ("report.html", "report.md", "report.css")} <= names
 
 
 @pytest.mark.slow
@@ -66,3 +68,12 @@ def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
     check = subprocess.run([str(venv / "bin" / "innoproc"), "kb", "check"], cwd=outside,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+    # the report's templates come from the wheel and its graph is drawn with no system package
+    # and no virtual environment on PATH: graphviz-pure is found where its package put it
+    report = subprocess.run([str(venv / "bin" / "innoproc"), "report", "case.yaml", "-o",
+                             "case.html"], cwd=outside, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert report.returncode == 0, report.stderr
+    page = (outside / "case.html").read_text()
+    assert "constructed-lowest-price-codev-cryocooler" in page and "<svg" in page
