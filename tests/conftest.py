@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# the KB cache of this test session (and of the processes it starts): never the user's own
+os.environ.setdefault("INNOPROC_CACHE", tempfile.mkdtemp(prefix="innoproc-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"
