@@ -64,8 +64,15 @@ class KnowledgeBase:
         path = Path(folder) if folder is not None else kb_dir()
         extensions = _extensions(path)
         vocab = Vocabulary.load(extensions, folder=path) if extensions else bundled_vocabulary()
+        from innoproc import __version__
+
         rules = cached_rules(
-            path, rule_files(path), schema_path(path), vocab, lambda: parse_kb(path, vocab)
+            path,
+            rule_files(path),
+            schema_path(path),
+            vocab,
+            __version__,
+            lambda: parse_kb(path, vocab),
         )
         return cls(rules, path, vocab, engine)
 

@@ -62,18 +62,14 @@ def cache_dir() -> Path | None:
     return Path(user_cache_dir("innoproc"))
 
 
-def _version() -> str:
-    import innoproc
-
-    return str(innoproc.__version__)
-
-
-def cache_key(folder: Path, rule_paths: list[Path], schema: Path, vocab: Vocabulary) -> str | None:
+def cache_key(
+    folder: Path, rule_paths: list[Path], schema: Path, vocab: Vocabulary, version: str
+) -> str | None:
     """Content key of a KB's checked rules, or None when a file cannot be read under the reading
-    policy (the full check then reports it)."""
+    policy (the full check then reports it). ``version`` is the package's."""
     digest = hashlib.sha256()
     limits = current_limits()
-    parts = [FORMAT, _version(), vocab.fingerprint, str(folder.resolve()), repr(limits)]
+    parts = [FORMAT, version, vocab.fingerprint, str(folder.resolve()), repr(limits)]
     for part in parts:
         digest.update(part.encode() + b"\0")
     own_schema = schema.parent.parent == folder
@@ -139,11 +135,12 @@ def cached_rules(
     rule_paths: list[Path],
     schema: Path,
     vocab: Vocabulary,
+    version: str,
     check: Callable[[], list[RuleSpec]],
 ) -> list[RuleSpec]:
     """The KB's checked rules from the cache, or from ``check()`` (then written to the cache)."""
     where = cache_dir()
-    key = cache_key(folder, rule_paths, schema, vocab) if where is not None else None
+    key = cache_key(folder, rule_paths, schema, vocab, version) if where is not None else None
     if where is None or key is None:
         return check()
     path = where / f"kb-{key}.json"
