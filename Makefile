@@ -36,6 +36,7 @@ fuzz: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_loading.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
