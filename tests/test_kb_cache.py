@@ -128,3 +128,29 @@ def test_the_default_cache_is_the_users_cache_folder(monkeypatch):
 
     monkeypatch.delenv("INNOPROC_CACHE")
     assert cache.cache_dir() == Path(user_cache_dir("innoproc"))
+
+
+def test_old_cache_files_are_removed_beyond_the_newest(cache_folder, monkeypatch):
+    import os
+
+    monkeypatch.setattr(cache, "KEEP", 3)
+    cache_folder.mkdir()
+    for i in range(5):
+        old = cache_folder / f"kb-{i:032d}.json"
+        old.write_text("{}")
+        os.utime(old, ns=(i * 10**9, i * 10**9))
+    KnowledgeBase.load()
+    left = sorted(p.name for p in cache_folder.glob("kb-*.json"))
+    assert len(left) == 3 and f"kb-{4:032d}.json" in left and f"kb-{0:032d}.json" not in left
+
+
+def test_the_key_follows_the_checkers_own_code(monkeypatch, kb):
+    from innoproc.rules.schema_location import schema_path
+
+    args = (kb.folder, sorted((kb.folder / "rules").glob("*.yaml")), schema_path(kb.folder),
+            kb.vocabulary, "1.0")
+    before = cache.cache_key(*args)
+    assert before == cache.cache_key(*args)
+    monkeypatch.setattr(cache, "_code", lambda: "other code")
+    assert cache.cache_key(*args) != before
+    assert cache.cache_key(*args[:-1], "2.0") != cache.cache_key(*args)

@@ -69,7 +69,7 @@ def cache_key(
     policy (the full check then reports it). ``version`` is the package's."""
     digest = hashlib.sha256()
     limits = current_limits()
-    parts = [FORMAT, version, vocab.fingerprint, str(folder.resolve()), repr(limits)]
+    parts = [FORMAT, version, _code(), vocab.fingerprint, str(folder.resolve()), repr(limits)]
     for part in parts:
         digest.update(part.encode() + b"\0")
     own_schema = schema.parent.parent == folder
@@ -81,6 +81,14 @@ def cache_key(
     except (InputError, OSError):
         return None
     return digest.hexdigest()[:32]
+
+
+def _code() -> str:
+    """The rule checker's own code, by size and time of change of its modules: in a checkout the
+    version stays put while the checks change, and a KB checked by other code is checked again."""
+    here = Path(__file__).parent
+    stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in here.glob("*.py"))
+    return hashlib.sha256(repr(stats).encode()).hexdigest()
 
 
 # -- the rule model as JSON, and back ----------------------------------------------------------
@@ -162,6 +170,11 @@ def _read(path: Path, key: str) -> list[RuleSpec] | None:
         return None  # missing, corrupt or foreign: checked again and written anew
 
 
+#: cache files kept: the most recently written; older ones (KBs since changed, temporary
+#: folders of ``kb diff``) are removed
+KEEP = 32
+
+
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Write atomically; a cache that cannot be written is simply not used."""
     try:
@@ -174,5 +187,17 @@ def _write(path: Path, data: dict[str, Any]) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        _prune(path.parent)
     except OSError:
         pass
+
+
+def _prune(folder: Path) -> None:
+    found = []
+    for entry in folder.glob("kb-*.json"):
+        try:
+            found.append((entry.stat().st_mtime_ns, entry))
+        except OSError:
+            continue  # removed by another process meanwhile
+    for _, old in sorted(found, reverse=True)[KEEP:]:
+        old.unlink(missing_ok=True)
