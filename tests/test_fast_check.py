@@ -189,3 +189,13 @@ def test_forcing_pyshacl_gives_a_case_whose_graph_is_built_at_once(monkeypatch):
     lazy = load_case({"id": "m", "trl": 3})
     assert callable(lazy.graph_or_builder)
     assert set(lazy.graph) == set(case.graph) and lazy.graph is lazy.graph
+
+
+def test_a_case_checked_by_the_fast_path_can_be_copied_and_sent_to_another_process():
+    import copy
+    import pickle
+
+    case = load_case({"id": "m", "trl": 3, "phases": ["research"]})
+    for other in (pickle.loads(pickle.dumps(case)), copy.deepcopy(case)):
+        assert other == case and other.facts == case.facts
+        assert set(other.graph) == set(case.graph)

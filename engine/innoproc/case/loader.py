@@ -74,6 +74,10 @@ class Case:
                 object.__setattr__(self, "graph_or_builder", built)
         return built
 
+    def __getstate__(self) -> dict[str, object]:
+        """A case copied or sent to another process takes its graph, not the means to build it."""
+        return {**self.__dict__, "graph_or_builder": self.graph}
+
     @property
     def title(self) -> str | None:
         value = self.facts.get("title")
