@@ -487,15 +487,25 @@ def check_values(
     ]
 
 
+def _notations(vocab: Vocabulary) -> dict[str, dict[Node, str]]:
+    """Key -> individual -> its notation (the first, as ``CaseKey.notation_of`` finds it)."""
+    return {
+        key.name: {iri: n for n, iri in reversed(list(key.values.items()))}
+        for key in vocab.keys.values()
+    }
+
+
 def facts_of(values: Mapping[str, list[Node]], vocab: Vocabulary) -> dict[str, FactValue]:
     """The facts of checked values, as :func:`case_graph.graph_to_facts` reads them."""
     facts: dict[str, FactValue] = {}
+    notations_of = vocab.derived("fast-check.notations", _notations)
     for key in vocab.keys.values():
         objects = values.get(key.name)
         if not objects:
             continue
         if key.is_choice:
-            notations = [n for o in objects if o != RDF.nil if (n := key.notation_of(o))]
+            named = notations_of[key.name]
+            notations = [n for o in objects if o != RDF.nil if (n := named.get(o))]
             if key.multi:
                 order = list(key.values)
                 facts[key.name] = tuple(sorted(notations, key=order.index))

@@ -26,6 +26,7 @@ from .limits import Limits, current_limits, over_limit
 _CORE = "tag:yaml.org,2002:"
 #: tags a case or rule may use, written or implied
 CORE_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+_STR = _CORE + "str"
 
 
 class LineDict(dict[str, Any]):
@@ -240,6 +241,8 @@ class _Builder:
                 f"{self.limits.max_number_chars}",
                 "input/number",
             )
+        if node.tag == _STR:  # what SafeConstructor makes of text, without its dispatch
+            return value
         result = self.loader.construct_object(node, deep=True)
         if isinstance(result, float) and not math.isfinite(result):
             raise self._refuse(node, f"found {value!r}; allowed: a finite number", "input/number")
