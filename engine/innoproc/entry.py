@@ -23,9 +23,6 @@ def main() -> None:
     # Ctrl-C ends the command at once, wherever it is: in an import, in a weakref callback of
     # the import machinery (where Python would swallow it), in typer, or in a command
     signal.signal(signal.SIGINT, _on_interrupt)
-    # typer converts parameters with pydantic, whose first use looks through every installed
-    # distribution for pydantic plugins: a start-up cost for plugins innoproc has no use for
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         from innoproc.cli import app
 
