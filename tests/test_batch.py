@@ -85,3 +85,15 @@ def test_the_batch_on_two_workers_writes_what_one_worker_writes(batch_folder, fm
         assert f"cases/s ({workers} worker(s))" in result.stderr
         assert lines[-1] == f"1 of {len(case_files()) * 2 + 1} case file(s) do not conform " \
                             "and were skipped"
+
+
+def test_without_fork_each_worker_loads_the_kb_once_and_the_output_is_the_same(kb, monkeypatch):
+    """Where processes are spawned (macOS, Windows), workers start empty and load the KB."""
+    import multiprocessing
+
+    from innoproc.explain import batch
+
+    paths = [p for p in case_files() if p.suffix == ".yaml"][:SMALL_BATCH + 6]
+    expected = [o.rendered for o in advise_files(paths, kb, _case_id, workers=1)]
+    monkeypatch.setattr(batch, "_context", lambda: multiprocessing.get_context("spawn"))
+    assert [o.rendered for o in advise_files(paths, kb, _case_id, workers=2)] == expected
