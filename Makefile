@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_explain.py
 	$(BIN)/python benchmarks/bench_backends.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_loading.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -173,10 +173,13 @@ def install_audit_hook() -> None:
 
 @functools.cache
 def _allowed_roots() -> tuple[str, ...]:
-    """The package's own code and data, and Python's own library and site-packages."""
+    """The package's own code, data and cache, and Python's own library and site-packages."""
     roots = {PACKAGE, ROOT / "ontology", ROOT / "kb", Path(sys.prefix), Path(sys.base_prefix),
              Path(sys.exec_prefix)}
     roots |= {Path(p) for p in site.getsitepackages()}
+    from innoproc.rules.cache import cache_dir  # innoproc's own cache of checked KBs
+
+    roots |= {p for p in [cache_dir()] if p is not None}
     roots |= {Path(p) for k, p in sysconfig.get_paths().items() if k in
               ("stdlib", "platstdlib", "purelib", "platlib")}
     return tuple(sorted({os.path.realpath(r) for r in roots}))

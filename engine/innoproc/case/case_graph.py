@@ -9,7 +9,7 @@ property at all are reported here, since RDF has no term to carry them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -34,11 +34,34 @@ def mapping_to_graph(
     data: Mapping[str, Any], vocab: Vocabulary, source: str, lines: Mapping[str, int]
 ) -> tuple[Graph, list[Problem]]:
     """Triples for a case-form mapping, plus the problems RDF cannot carry (unknown keys, nulls)."""
-    problems: list[Problem] = []
-    case_id = data.get("id")
-    subject = case_iri(case_id if isinstance(case_id, str) and case_id else "unnamed")
+    subject, statements, problems = mapping_statements(data, vocab, source, lines)
+    return statements_graph(subject, statements, vocab), problems
+
+
+def statements_graph(
+    subject: URIRef, statements: Iterable[tuple[CaseKey, Node]], vocab: Vocabulary
+) -> Graph:
+    """The case's named graph: its type and one triple per (key, term), numbers normalised."""
     graph = Graph(identifier=subject)
     graph.add((subject, RDF.type, IPO.ProcurementCase))
+    for key, term in statements:
+        graph.add((subject, key.prop, term))
+    return normalise(graph, vocab)
+
+
+def mapping_statements(
+    data: Mapping[str, Any], vocab: Vocabulary, source: str, lines: Mapping[str, int]
+) -> tuple[URIRef, list[tuple[CaseKey, Node]], list[Problem]]:
+    """The case's IRI, what a case-form mapping states as (key, RDF term) pairs before numbers
+    are normalised, and the problems RDF cannot carry.
+
+    Shared by the graph path (:func:`mapping_to_graph`) and the fast check, so both read a
+    mapping into exactly the same terms.
+    """
+    problems: list[Problem] = []
+    statements: list[tuple[CaseKey, Node]] = []
+    case_id = data.get("id")
+    subject = case_iri(case_id if isinstance(case_id, str) and case_id else "unnamed")
     allowed_keys = ", ".join(vocab.keys)
     for name, value in data.items():
         line = lines.get(name)
@@ -104,7 +127,7 @@ def mapping_to_graph(
             continue
         if key.multi and not value:
             if key.allows_empty:  # stated: none at all (unknown is the absent key)
-                graph.add((subject, key.prop, RDF.nil))
+                statements.append((key, RDF.nil))
             else:
                 problems.append(
                     Problem(
@@ -130,8 +153,8 @@ def mapping_to_graph(
                     )
                 )
                 continue
-            graph.add((subject, key.prop, _term(item, key)))
-    return normalise(graph, vocab), problems
+            statements.append((key, _term(item, key)))
+    return subject, statements, problems
 
 
 def _term(value: Any, key: CaseKey) -> URIRef | Literal:
@@ -154,17 +177,27 @@ def normalise(graph: Graph, vocab: Vocabulary) -> Graph:
         if key.kind != "number":
             continue
         for s, o in list(graph.subject_objects(key.prop)):
-            if not isinstance(o, Literal) or o.datatype not in _NUMERIC:
-                continue  # text where a number belongs: the shapes report it
-            try:
-                amount = Decimal(str(o))
-            except InvalidOperation:
+            canonical = canonical_number(o)
+            if canonical is None:
                 continue
-            if not amount.is_finite() or abs(amount.adjusted()) >= current_limits().max_exponent:
-                continue  # literal_problems has refused it
             graph.remove((s, key.prop, o))
-            graph.add((s, key.prop, Literal(format(amount.normalize(), "f"), datatype=XSD.decimal)))
+            graph.add((s, key.prop, canonical))
     return graph
+
+
+def canonical_number(o: Node) -> Literal | None:
+    """The canonical xsd:decimal literal of a number of a decimal-valued key, or None to leave
+    ``o`` as it is (text where a number belongs, which the shapes report, or a number the
+    reading policy refuses)."""
+    if not isinstance(o, Literal) or o.datatype not in _NUMERIC:
+        return None
+    try:
+        amount = Decimal(str(o))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or abs(amount.adjusted()) >= current_limits().max_exponent:
+        return None  # literal_problems has refused it
+    return Literal(format(amount.normalize(), "f"), datatype=XSD.decimal)
 
 
 _NUMERIC = (XSD.decimal, XSD.integer, XSD.double, XSD.float)

@@ -7,8 +7,10 @@ an input is collected and raised together as a :class:`~innoproc.errors.CaseErro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +25,61 @@ from innoproc.reading.limits import Limits, current_limits
 from innoproc.reading.values import check_structure
 from innoproc.reading.yaml_lines import YamlSyntaxError, load_yaml
 
-from .case_graph import case_iri, graph_to_facts, literal_problems, mapping_to_graph, normalise
+from .case_graph import (
+    case_iri,
+    graph_to_facts,
+    literal_problems,
+    mapping_statements,
+    normalise,
+    statements_graph,
+)
+from .fast_check import check_values, facts_of, fast_path_enabled, form_check, values_by_key
 from .rdf_input import SYNTAXES, parse_rdf, rdf_syntax
 from .validation import check_graph
 
 CaseSource = str | Path | Mapping[str, Any] | Graph
 
 
+#: builds the lazily made graphs of cases checked by the fast path, one at a time
+_GRAPH_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True)
 class Case:
-    """A validated procurement case."""
+    """A validated procurement case.
+
+    ``graph`` is the case's named graph in the ontology's terms. A YAML or JSON case checked by
+    the fast path (:mod:`innoproc.case.fast_check`) builds it only when first asked for: the
+    engine reads ``facts``, and building the graph costs more than everything else in loading.
+    """
 
     id: str
     iri: URIRef
-    graph: Graph = field(repr=False, compare=False)
     facts: Mapping[str, FactValue] = field(compare=False)
     source: str = "<mapping>"
     #: the line of the source file where each key is stated (YAML and JSON files), for
     #: explanations that point a reader at the fact
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    #: the graph, or a function that builds it on first use
+    graph_or_builder: Graph | Callable[[], Graph] = field(
+        default_factory=Graph, repr=False, compare=False, kw_only=True
+    )
+
+    @property
+    def graph(self) -> Graph:
+        built = self.graph_or_builder
+        if isinstance(built, Graph):
+            return built
+        with _GRAPH_LOCK:
+            built = self.graph_or_builder
+            if not isinstance(built, Graph):
+                built = built()
+                object.__setattr__(self, "graph_or_builder", built)
+        return built
+
+    def __getstate__(self) -> dict[str, object]:
+        """A case copied or sent to another process takes its graph, not the means to build it."""
+        return {**self.__dict__, "graph_or_builder": self.graph}
 
     @property
     def title(self) -> str | None:
@@ -140,9 +178,26 @@ def _from_mapping(
                 )
             ]
         )
-    graph, found = mapping_to_graph(data, vocab, source, lines)
-    subject = next(graph.subjects(RDF.type, IPO.ProcurementCase))
-    return _validated(graph, subject, source, lines, (problems or []) + found, vocab)
+    subject, statements, found = mapping_statements(data, vocab, source, lines)
+    problems = (problems or []) + found
+    form = form_check(vocab)
+    if not form.supported or not fast_path_enabled():
+        graph = statements_graph(subject, statements, vocab)
+        return _validated(graph, subject, source, lines, problems, vocab)
+    values = values_by_key(statements, vocab)
+    problems += check_values(form, values, source, vocab, lines)
+    if problems:
+        raise CaseError(sorted(problems, key=lambda p: p.line or 0))
+    facts = facts_of(values, vocab)
+    checked = [(vocab.keys[name], term) for name, terms in values.items() for term in terms]
+    return Case(
+        id=str(facts["id"]),
+        iri=subject,
+        facts=facts,
+        source=source,
+        lines=dict(lines),
+        graph_or_builder=partial(statements_graph, subject, checked, vocab),
+    )
 
 
 def _from_graph(data: Graph, source: str, vocab: Vocabulary, limits: Limits) -> Case:
@@ -224,5 +279,10 @@ def _validated(
     facts = graph_to_facts(graph, subject, vocab)
     iri = subject if isinstance(subject, URIRef) else URIRef(str(subject))
     return Case(
-        id=str(facts["id"]), iri=iri, graph=graph, facts=facts, source=source, lines=dict(lines)
+        id=str(facts["id"]),
+        iri=iri,
+        facts=facts,
+        source=source,
+        lines=dict(lines),
+        graph_or_builder=graph,
     )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,20 +65,33 @@ def advise(
         ),
     ] = False,
     engine: EngineOption = "experta",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-j",
+            min=1,
+            help="Worker processes for many cases (default: one per core).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Advise on cases: findings and recommendations, each with its chain of reasons, and the
     open questions: facts not stated that could change the advice.
 
     One case is shown in full; several (or a folder) as one line each in text, one JSON
     document per line with --format jsonl, a JSON array with json, one report after another in
-    markdown, one graph in turtle. Cases that do not conform are reported and skipped; the
-    exit status is then 2.
+    markdown, one graph in turtle. Many cases are read and advised on every core, in the order
+    given, and the rate (cases/s) is reported on standard error. Cases that do not conform are
+    reported and skipped; the exit status is then 2.
     """
+    import time
+
     from rich.console import Console
 
-    from innoproc.errors import CaseError
     from innoproc.export import ExportOptions, export
 
+    started = time.perf_counter()
     knowledge = load_kb(kb, engine)
     paths = case_paths(cases)
     terminal = Console()
@@ -84,19 +101,75 @@ def advise(
     if len(paths) == 1 and paths == cases:
         print(export(knowledge.advise(knowledge.load_case(paths[0])), fmt.value, options), end="")
         return
-    advices = []
+    from innoproc.explain.batch import advise_files, available_cores
+
+    render = partial(_render, fmt.value, options)
+    pieces = []
     failed = 0
-    for path in paths:
-        try:
-            advices.append(knowledge.advise(knowledge.load_case(path)))
-        except CaseError as exc:
-            failed += 1
-            for problem in exc.problems:
-                err(str(problem))
-    print(_many(advices, fmt.value, options), end="")
+    with _progress(len(paths)) as done:
+        for outcome in advise_files(paths, knowledge, render, workers=workers, done=done):
+            if outcome.problems:
+                failed += 1
+                for line in outcome.problems:
+                    err(line)
+            else:
+                pieces.append(outcome.rendered)
+    print(_many(pieces, fmt.value, options), end="")
+    sys.stdout.flush()  # the rate is for output written, not output lost
+    elapsed = time.perf_counter() - started
+    used = min(workers or available_cores(), len(paths))
+    err(
+        f"{len(paths)} case(s) in {elapsed:.2f} s: {len(paths) / elapsed:,.0f} cases/s "
+        f"({used} worker(s))"
+    )
     if failed:
         err(f"{failed} of {len(paths)} case file(s) do not conform and were skipped")
         raise typer.Exit(INPUT_ERROR)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on standard error when it is a terminal; nothing otherwise."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("advising", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _render(fmt: str, options: Any, advice: Any) -> Any:
+    """What a worker keeps of one advice for the output of many: a table row (text), the JSON
+    contract (json), N-Triples and prefixes (turtle), or the export itself."""
+    if fmt == "text":
+        from innoproc.export.words import printable
+
+        counts = [
+            sum(1 for f in advice.findings if f.severity == s) for s in ("high", "medium", "low")
+        ]
+        first = advice.recommendations[0].title if advice.recommendations else ""
+        return (
+            printable(advice.case.id),
+            "/".join(map(str, counts)),
+            str(len(advice.recommendations)),
+            first,
+        )
+    if fmt == "json":
+        return advice.to_dict(options.questions)
+    if fmt == "turtle":
+        from innoproc.export.provenance import advice_graph
+
+        graph = advice_graph(advice)
+        prefixes = [(prefix, str(namespace)) for prefix, namespace in graph.namespaces()]
+        return str(graph.serialize(format="nt")), prefixes
+    from innoproc.export import export
+
+    return export(advice, fmt, options)
 
 
 #: file suffixes taken from a folder of cases
@@ -114,52 +187,37 @@ def case_paths(given: list[Path]) -> list[Path]:
     return found
 
 
-def _many(advices: list[Any], fmt: str, options: Any) -> str:
-    from innoproc.export import export
-
+def _many(pieces: list[Any], fmt: str, options: Any) -> str:
+    """The output for many cases from what :func:`_render` kept of each."""
     if fmt == "text":
-        return _summary_table(advices, options)
+        return _summary_table(pieces, options)
     if fmt == "json":
         import json
 
-        data = [a.to_dict(options.questions) for a in advices]
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(pieces, indent=2, ensure_ascii=False) + "\n"
     if fmt == "turtle":
         from rdflib import Graph
 
-        from innoproc.export.provenance import advice_graph
-
         union = Graph()
-        for advice in advices:
-            union += advice_graph(advice)
-            for prefix, namespace in advice_graph(advice).namespaces():
+        for triples, prefixes in pieces:
+            union.parse(data=triples, format="nt")
+            for prefix, namespace in prefixes:
                 union.bind(prefix, namespace)
         return str(union.serialize(format="turtle"))
     separator = "\n---\n\n" if fmt == "markdown" else ""
-    return separator.join(export(a, fmt, options) for a in advices)
+    return separator.join(pieces)
 
 
-def _summary_table(advices: list[Any], options: Any) -> str:
+def _summary_table(rows: list[tuple[str, str, str, str]], options: Any) -> str:
     """One line per case: its findings by severity, its recommendations and the first of them."""
     from io import StringIO
 
     from rich.console import Console
     from rich.table import Table
 
-    from innoproc.export.words import printable
-
     table = Table("case", "findings (high/medium/low)", "recommendations", "first recommendation")
-    for advice in advices:
-        counts = [
-            sum(1 for f in advice.findings if f.severity == s) for s in ("high", "medium", "low")
-        ]
-        first = advice.recommendations[0].title if advice.recommendations else ""
-        table.add_row(
-            printable(advice.case.id),
-            "/".join(map(str, counts)),
-            str(len(advice.recommendations)),
-            first,
-        )
+    for row in rows:
+        table.add_row(*row)
     buffer = StringIO()
     Console(file=buffer, width=max(options.width, 120), force_terminal=options.color).print(table)
     return buffer.getvalue()

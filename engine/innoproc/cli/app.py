@@ -109,8 +109,18 @@ def main(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Check the knowledge base again rather than use the cache of checked KBs "
+            "(the same as INNOPROC_CACHE=off).",
+        ),
+    ] = False,
 ) -> None:
     """innoproc: a knowledge-based advisor for innovation procurement in Big Science."""
+    if no_cache:  # in the environment, so the batch's worker processes see it too
+        os.environ["INNOPROC_CACHE"] = "off"
 
 
 KbOption = Annotated[

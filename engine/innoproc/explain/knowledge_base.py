@@ -19,6 +19,8 @@ from innoproc.errors import wrong_argument
 from innoproc.ontology import Vocabulary, bundled_vocabulary
 from innoproc.ontology.resources import kb_dir
 from innoproc.rules import RuleSpec, parse_kb, rule_files
+from innoproc.rules.cache import cached_rules
+from innoproc.rules.schema_location import schema_path
 from innoproc.rules.sensitivity import Sensitivity
 
 from .advice import Advice, build_advice
@@ -63,7 +65,17 @@ class KnowledgeBase:
         path = Path(folder) if folder is not None else kb_dir()
         extensions = _extensions(path)
         vocab = Vocabulary.load(extensions, folder=path) if extensions else bundled_vocabulary()
-        return cls(parse_kb(path, vocab), path, vocab, engine)
+        from innoproc import __version__
+
+        rules = cached_rules(
+            path,
+            rule_files(path),
+            schema_path(path),
+            vocab,
+            __version__,
+            lambda: parse_kb(path, vocab),
+        )
+        return cls(rules, path, vocab, engine)
 
     @cached_property
     def fingerprint(self) -> str:

@@ -14,6 +14,7 @@ title such as ``2024-01-01`` is not turned into a date.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import yaml
@@ -25,6 +26,7 @@ from .limits import Limits, current_limits, over_limit
 _CORE = "tag:yaml.org,2002:"
 #: tags a case or rule may use, written or implied
 CORE_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+_STR = _CORE + "str"
 
 
 class LineDict(dict[str, Any]):
@@ -107,7 +109,12 @@ def load_yaml(text: str, source: str, limits: Limits | None = None) -> tuple[Any
     Also returns the repeated and non-text keys it found: they are problems of the file, but
     not ones that stop the rest of it from being checked.
     """
-    loader = _PlainLoader(text, source, limits or current_limits())
+    limits = limits or current_limits()
+    if _LIBYAML is not None and _plain_enough(text, limits):
+        fast = _load_with_libyaml(text, source, limits)
+        if fast is not None:
+            return fast
+    loader = _PlainLoader(text, source, limits)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -131,7 +138,7 @@ def load_yaml(text: str, source: str, limits: Limits | None = None) -> tuple[Any
 class _Builder:
     """Turns composed nodes into LineDict/LineList/scalars, counting against the limits."""
 
-    def __init__(self, loader: _PlainLoader, source: str, problems: list[Problem]):
+    def __init__(self, loader: Any, source: str, problems: list[Problem]):
         self.loader = loader
         self.limits = loader.limits
         self.source = source
@@ -234,7 +241,72 @@ class _Builder:
                 f"{self.limits.max_number_chars}",
                 "input/number",
             )
+        if node.tag == _STR:  # what SafeConstructor makes of text, without its dispatch
+            return value
         result = self.loader.construct_object(node, deep=True)
         if isinstance(result, float) and not math.isfinite(result):
             raise self._refuse(node, f"found {value!r}; allowed: a finite number", "input/number")
         return result
+
+
+# -- the same reading, parsed by libyaml ------------------------------------------------------
+#
+# PyYAML's pure-Python scanner and parser take one to three milliseconds for a case file, more
+# than checking the case. libyaml composes the same node tree some ten times faster, but cannot
+# show anchors (it resolves them) and composes by recursion in C. So it reads only text where
+# neither can matter: no ``&`` or ``*`` that could begin an anchor or alias, nesting that cannot
+# go deep (the characters that open a collection, plus the lines, bound the depth), and only
+# characters PyYAML's own reader accepts. Whatever libyaml refuses, or composes deeper than the
+# limit, is read again by the pure-Python path, so every message stays the one that path gives.
+
+#: PyYAML's loader on libyaml, when PyYAML was built with it
+_LIBYAML: Any = getattr(yaml, "CSafeLoader", None)
+
+#: an ``&`` or ``*`` that could start an anchor or alias: one not inside a word (``R&D`` is text)
+_ANCHOR_OR_ALIAS = re.compile(r"(?:\A|[^A-Za-z0-9])[&*]")
+
+#: at most this many possible levels of nesting for the text to be composed by libyaml
+_LIBYAML_NESTING = 1_000
+
+
+def _plain_enough(text: str, limits: Limits) -> bool:
+    if _ANCHOR_OR_ALIAS.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return False
+    openers = sum(text.count(c) for c in "[{-?") + text.count("\n") + 1
+    return openers <= _LIBYAML_NESTING
+
+
+def _too_deep(node: yaml.Node, limit: int) -> bool:
+    stack = [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, yaml.MappingNode):
+            stack.extend((n, depth + 1) for pair in item.value for n in pair)
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend((n, depth + 1) for n in item.value)
+    return False
+
+
+def _load_with_libyaml(text: str, source: str, limits: Limits) -> tuple[Any, list[Problem]] | None:
+    """The document read by libyaml, or None to leave it to the pure-Python path."""
+    loader = _LIBYAML(text)
+    # the resolvers of the pure-Python path: dates stay text
+    loader.yaml_implicit_resolvers = _PlainLoader.yaml_implicit_resolvers
+    loader.limits = limits
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        if _too_deep(node, limits.max_depth):
+            return None
+        problems: list[Problem] = []
+        data = _Builder(loader, source, problems).build(node)
+    except _Refused as exc:
+        raise YamlSyntaxError([exc.problem]) from None
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return data, problems

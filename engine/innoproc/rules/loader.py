@@ -22,8 +22,6 @@ from .dependencies import cross_checks, stratify
 from .model import RuleSpec
 from .normalform import dnf_size
 from .reachability import unreachable_rules
-from .schema import load_validator
-from .syntax import FileParser
 
 
 def rule_files(kb_folder: Path) -> list[Path]:
@@ -45,6 +43,11 @@ def parse_kb(kb_folder: Path, vocab: Vocabulary) -> list[RuleSpec]:
                 )
             ]
         )
+    # the schema checker and the parser import jsonschema: only when a KB is actually checked
+    # (a cached KB, see innoproc.rules.cache, is not)
+    from .schema import load_validator
+    from .syntax import FileParser
+
     limits = current_limits()
     validator = load_validator(kb_folder, limits)
     problems: list[Problem] = []

@@ -21,18 +21,11 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
 from innoproc.errors import InputError, KnowledgeBaseError, Problem
-from innoproc.ontology.resources import kb_dir
 from innoproc.reading.files import read_text
 from innoproc.reading.limits import Limits
 from innoproc.reading.yaml_lines import LineDict, LineList
 
-SCHEMA_NAME = Path("schema") / "rules.schema.json"
-
-
-def schema_path(kb_folder: Path) -> Path:
-    """The KB's own schema if it has one, else the package's."""
-    own = kb_folder / SCHEMA_NAME
-    return own if own.exists() else kb_dir() / SCHEMA_NAME
+from .schema_location import schema_path
 
 
 def load_validator(kb_folder: Path, limits: Limits | None = None) -> Draft202012Validator:

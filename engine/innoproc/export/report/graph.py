@@ -118,8 +118,7 @@ def justification_dot(advice: Advice) -> str | None:
                 edges.append((nodes[premise.id].name, target, False))
     lines = [
         "digraph justification {",
-        '  graph [rankdir=LR, nodesep=0.25, ranksep=0.6, bgcolor="transparent", '
-        'fontname="Arial"];',
+        '  graph [rankdir=LR, nodesep=0.25, ranksep=0.6, bgcolor="transparent", fontname="Arial"];',
         '  node [shape=box, style="rounded,filled", fontname="Arial", fontsize=11, '
         'margin="0.14,0.06", color="#5b6b7f", penwidth=1];',
         '  edge [color="#6b7785", arrowsize=0.7];',
