@@ -503,3 +503,21 @@ def test_eight_concurrent_clients_get_correct_answers(server, library):
         answers = list(pool.map(title_of, asked))
     assert len(answers) == len(asked)
     assert all(title == library[cid].title for cid, title in answers)
+
+
+def test_store_add_runs_beside_the_server_and_its_cases_are_then_served(tmp_path, kb, library):
+    """The workers open the store read-only (no folder lock): `innoproc store add` can write
+    while the server runs, and the server answers with the new case once it is stored."""
+    folder = tmp_path / "store"
+    first = invoke_cli("store", "add", "--store", str(folder), str(CASES / f"{YOKE}.yaml"))
+    assert first.exit_code == 0, first.output
+    with TestClient(create_app(ServerOptions(store=str(folder), workers=1), kb)) as served:
+        assert select_ids(served.get("/sparql", params={"query": IDS})) == {YOKE}
+        other = "cern-prototype-abnormally-low-bid"
+        added = invoke_cli("store", "add", "--store", str(folder), str(CASES / f"{other}.yaml"))
+        assert added.exit_code == 0, added.output  # not blocked by the running server
+        assert select_ids(served.get("/sparql", params={"query": IDS})) == {YOKE, other}
+
+
+def invoke_cli(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
