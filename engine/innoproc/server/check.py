@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from .errors import bad_query, load_refused, service_refused, update_refused
@@ -39,9 +40,11 @@ def mentions_service(text: str) -> bool:
     return bool(_SERVICE_WORD.search(_OPAQUE.sub(" ", text)))
 
 
+@lru_cache(maxsize=512)
 def check_query(text: str) -> str:
     """The query's form; a :class:`~.errors.Refused` for an update, ``LOAD``, ``SERVICE`` or a
-    text that is not a SPARQL 1.1 query."""
+    text that is not a SPARQL 1.1 query. Parsing takes milliseconds and clients (dashboards,
+    saved queries) send the same texts again, so each worker remembers the last 512 accepted."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 

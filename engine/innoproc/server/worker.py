@@ -152,19 +152,27 @@ def _collect(result: Any, limit: int) -> QueryResult:
 
     if isinstance(result, ox.QueryBoolean):
         return bool(result)
+    seen: dict[Any, Term] = {}  # answers repeat their IRIs: each is converted once
+
+    def term(found: Any) -> Term:
+        converted = seen.get(found)
+        if converted is None:
+            converted = seen[found] = _term(found)
+        return converted
+
     if isinstance(result, ox.QuerySolutions):
         variables = tuple(v.value for v in result.variables)
         rows: list[tuple[Term | None, ...]] = []
         for solution in result:
             if len(rows) == limit:
                 raise too_many(limit)
-            rows.append(tuple(_term(t) if t is not None else None for t in solution))
+            rows.append(tuple(term(t) if t is not None else None for t in solution))
         return Rows(variables, tuple(rows))
     triples: list[tuple[Term, Term, Term]] = []
     for triple in result:
         if len(triples) == limit:
             raise too_many(limit)
-        triples.append((_term(triple.subject), _term(triple.predicate), _term(triple.object)))
+        triples.append((term(triple.subject), term(triple.predicate), term(triple.object)))
     return Triples(tuple(triples))
 
 
@@ -230,6 +238,9 @@ def answer(
         body = write(result, fmt)
     except Refused as exc:
         return {"ok": False, "status": exc.status, "code": exc.code, "message": exc.message}, b""
+    except SyntaxError as exc:  # a remote server refused the query's text
+        message = f"the query is not valid SPARQL: {_one_line(exc)}"
+        return {"ok": False, "status": 400, "code": "server/bad-query", "message": message}, b""
     except Exception as exc:  # the store failed: one line for the client, not a traceback
         message = f"the store cannot run the query: {_one_line(exc)}"
         return {"ok": False, "status": 500, "code": "server/store", "message": message}, b""
