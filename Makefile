@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= cases/cern-lhc-yoke-steel.yaml
 
-.PHONY: install run test lint bench fuzz clean
+.PHONY: install run test lint bench bench-store fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ fuzz: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_engine.py
+
+# The case library store: synthetic libraries of 1k and 10k cases (SIZES=1000,10000,100000)
+SIZES ?= 1000,10000
+bench-store: install
+	$(BIN)/python benchmarks/bench_store.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

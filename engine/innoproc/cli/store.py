@@ -94,7 +94,10 @@ def _advise_and_store(
 
     assert isinstance(knowledge, KnowledgeBase)
     stored = failed = 0
-    with _progress(len(sources)) as advance:
+    total = len(sources)
+    # a log line per batch written when the output is not a terminal and the batch is large
+    log = total >= 2 * BATCH and not sys.stderr.isatty()
+    with _progress(total) as advance:
         for outcomes in advise_many(knowledge, sources, workers, BATCH, advance):
             for outcome in outcomes:
                 for line in outcome.problems:
@@ -103,6 +106,8 @@ def _advise_and_store(
             put_cases(target, ready)
             stored += len(ready)
             failed += len(outcomes) - len(ready)
+            if log:
+                err(f"stored {stored} of {total} case(s)")
     return stored, failed
 
 

@@ -46,6 +46,7 @@ class EmbeddedStore:
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"{folder}: is not a folder; give --store a folder for the store")
         try:
+            folder.parent.mkdir(parents=True, exist_ok=True)  # the user's data folder may not be
             self._store = ox.Store(str(folder))
         except OSError as exc:
             if _is_lock_error(exc):

@@ -56,7 +56,9 @@ def _table(rows: Rows, width: int, color: bool) -> str:
 
     from innoproc.export.words import printable
 
-    table = Table(*rows.variables)
+    table = Table()
+    for variable in rows.variables:
+        table.add_column(variable, overflow="fold")
     for row in rows.rows:
         table.add_row(*(printable(short(t)) for t in row))
     buffer = io.StringIO()
