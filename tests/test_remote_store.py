@@ -262,3 +262,45 @@ def test_a_redirect_is_not_followed():
         for server in (first, other):
             server.shutdown()
             server.server_close()
+
+
+PARAMETERS = [
+    ("cases-per-challenge-per-organisation", ("organisation=CERN",)),
+    ("cases-per-challenge-per-organisation", ("challenge=CH-3",)),
+    ("recommendations-for-challenge", ("challenge=CH-5",)),
+    ("chain-behind-item", ("case=cern-lhc-yoke-steel",
+                           "item=reward-innovation-in-award-and-contract")),
+    ("cases-by-procedure-class", ("class=ipo:InnovationProcurementProcedure",)),
+    ("findings-by-severity", ("severity=ipo:HighSeverity",)),
+    ("rules-reading-key", ("key=trl",)),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def embedded_copy(remote, tmp_path_factory):
+    """An embedded store holding what the server holds (exported from it, imported here)."""
+    folder = tmp_path_factory.mktemp("copy")
+    dump = folder / "library.nq"
+    assert invoke("store", "export", "--store", remote, "-o", str(dump)).exit_code == 0
+    assert invoke("store", "import", "--store", str(folder / "store"), str(dump)).exit_code == 0
+    return str(folder / "store")
+
+
+def saved_query_runs() -> list[tuple[str, tuple[str, ...]]]:
+    from innoproc.store.queries import saved_queries
+
+    return [(q.name, ()) for q in saved_queries()] + PARAMETERS
+
+
+@pytest.mark.parametrize("name, params", saved_query_runs())
+def test_every_saved_query_answers_on_the_server_as_on_the_embedded_store(
+    remote, embedded_copy, name, params
+):
+    """Parameters are substituted on the embedded store and sent as VALUES to the server."""
+    given = [arg for param in params for arg in ("--param", param)]
+    answers = []
+    for store in (remote, embedded_copy):
+        result = invoke("query", name, *given, "--store", store, "--format", "csv")
+        assert result.exit_code == 0, result.output
+        answers.append(sorted(result.stdout.splitlines()))
+    assert answers[0] == answers[1]
