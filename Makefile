@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= cases/cern-lhc-yoke-steel.yaml
 
-.PHONY: install run test lint bench bench-store fuzz clean
+.PHONY: install run test lint bench bench-store bench-serve fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: install
 SIZES ?= 1000,10000
 bench-store: install
 	$(BIN)/python benchmarks/bench_store.py --sizes $(SIZES)
+
+bench-serve: install
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
