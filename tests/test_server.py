@@ -138,6 +138,8 @@ def test_the_preferred_acceptable_format_is_chosen_and_format_overrides(client):
     assert preferred.headers["content-type"].startswith("application/sparql-results+xml")
     named = client.get("/sparql", params={"query": IDS, "format": "tsv"})
     assert named.headers["content-type"].startswith("text/tab-separated-values")
+    in_form = client.post("/sparql", data={"query": IDS, "format": "csv"})
+    assert in_form.headers["content-type"].startswith("text/csv")
 
 
 def test_ask_answers_true_and_false_in_json_and_xml(client, library):
@@ -176,8 +178,10 @@ def test_describe_answers_the_case_as_rdf(client, library):
 def test_default_graph_uri_restricts_the_dataset(client):
     response = client.get(
         "/sparql",
-        params={"query": PREFIXES + "SELECT ?id WHERE { ?c ipo:caseId ?id }",
-                "default-graph-uri": CASE_NS + YOKE},
+        params={
+            "query": PREFIXES + "SELECT ?id WHERE { ?c ipo:caseId ?id }",
+            "default-graph-uri": CASE_NS + YOKE,
+        },
     )
     assert select_ids(response) == {YOKE}
 
@@ -198,6 +202,26 @@ def test_a_query_joins_each_case_to_its_stored_advice(client, kb, library):
         for item in (*advice.findings, *advice.recommendations, *advice.in_place)
     }
     assert expected and found == expected
+
+
+def saved_query_names() -> list[str]:
+    from innoproc.store.queries import saved_queries
+
+    return [q.name for q in saved_queries()]
+
+
+@pytest.mark.parametrize("name", saved_query_names())
+def test_every_saved_query_is_served_as_innoproc_query_answers_it(client, store, name):
+    from innoproc.store.queries import find_saved
+
+    text = find_saved(name).text
+    served = client.get("/sparql", params={"query": text})
+    assert served.status_code == 200, served.text
+    local = CliRunner().invoke(cli, ["query", name, "--store", str(store), "--format", "json"])
+    assert local.exit_code == 0, local.output
+    expected, answered = json.loads(local.stdout), served.json()
+    assert answered["head"] == expected["head"]
+    assert answered["results"]["bindings"] == expected["results"]["bindings"]
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -283,8 +307,9 @@ def test_a_body_over_the_limit_is_413(tight):
 
 def test_an_answer_over_the_row_limit_is_refused_and_limit_pages_it(tight):
     everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-    message = refused(tight.get("/sparql", params={"query": everything}), 403,
-                      "server/too-many-results")
+    message = refused(
+        tight.get("/sparql", params={"query": everything}), 403, "server/too-many-results"
+    )
     assert "5 rows" in message
     page = tight.get("/sparql", params={"query": everything + " LIMIT 5"})
     assert len(page.json()["results"]["bindings"]) == 5
@@ -402,8 +427,18 @@ def server(store):
     """`innoproc serve` in its own process on a free loopback port; its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "innoproc", "serve", "--store", str(store), "--port", str(port),
-         "--workers", "2"],
+        [
+            sys.executable,
+            "-m",
+            "innoproc",
+            "serve",
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -444,7 +479,7 @@ def test_sparqlwrapper_select_ask_and_construct(server, library):
     rows = endpoint.query().convert()["results"]["bindings"]
     assert {r["id"]["value"] for r in rows} == set(library)
 
-    endpoint.setQuery(PREFIXES + f"ASK {{ case:{YOKE} ipo:organisation \"CERN\" }}")
+    endpoint.setQuery(PREFIXES + f'ASK {{ case:{YOKE} ipo:organisation "CERN" }}')
     assert endpoint.query().convert()["boolean"] is True
 
     endpoint.setQuery(

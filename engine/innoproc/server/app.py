@@ -75,11 +75,13 @@ def create_app(options: ServerOptions, kb: KnowledgeBase | None = None) -> Starl
         )
 
     async def sparql(request: Request) -> Response:
-        query, default_graphs, named_graphs = await _protocol_request(request, options)
+        query, default_graphs, named_graphs, named_format = await _protocol_request(
+            request, options
+        )
         job = {
             "query": query,
             "accept": request.headers.get("accept"),
-            "format": request.query_params.get("format"),
+            "format": named_format,
             "max_rows": options.max_rows,
             "default_graphs": default_graphs,
             "named_graphs": named_graphs,
@@ -146,14 +148,16 @@ def _too_large(limit: int) -> Refused:
 
 async def _protocol_request(
     request: Request, options: ServerOptions
-) -> tuple[str, list[str], list[str]]:
-    """The query text and the dataset of a SPARQL 1.1 Protocol request."""
+) -> tuple[str, list[str], list[str], str | None]:
+    """The query text, the dataset and the format named (``format=``) of a SPARQL 1.1
+    Protocol request."""
     params = request.query_params
     if "update" in params:
         raise update_refused("an update (update=)")
     query_values = params.getlist("query")
     default_graphs = params.getlist("default-graph-uri")
     named_graphs = params.getlist("named-graph-uri")
+    named_format = params.get("format")
     if request.method == "POST":
         media = _media_type(request.headers.get("content-type"))
         body = await _body(request, options.max_body_bytes)
@@ -175,6 +179,7 @@ async def _protocol_request(
             query_values += form.get("query", [])
             default_graphs += form.get("default-graph-uri", [])
             named_graphs += form.get("named-graph-uri", [])
+            named_format = named_format or next(iter(form.get("format", [])), None)
         else:
             raise Refused(
                 415,
@@ -191,7 +196,7 @@ async def _protocol_request(
         )
     if len(query_values[0]) > options.max_body_bytes:
         raise _too_large(options.max_body_bytes)
-    return query_values[0], default_graphs, named_graphs
+    return query_values[0], default_graphs, named_graphs, named_format
 
 
 def _text(body: bytes, what: str) -> str:
