@@ -67,9 +67,9 @@ def client(store):
 
 @pytest.fixture(scope="module")
 def tight(store):
-    """A server with small limits: 300-byte bodies, 5 rows, 1 s per query, one worker."""
+    """A server with small limits: 300-byte bodies, 5 rows, 5 s per query (the machine may be loaded), one worker."""
     options = ServerOptions(
-        store=str(store), max_body_bytes=300, max_rows=5, timeout_s=1.0, workers=1
+        store=str(store), max_body_bytes=300, max_rows=5, timeout_s=5.0, workers=1
     )
     with TestClient(create_app(options)) as test_client:
         yield test_client
@@ -326,7 +326,50 @@ def test_a_query_over_the_time_limit_is_stopped_and_the_next_one_runs(tight, lib
 
 def test_the_index_states_the_limits(tight):
     limits = tight.get("/").json()["limits"]
-    assert limits == {"max_body_bytes": 300, "timeout_s": 1.0, "max_rows": 5, "workers": 1}
+    assert limits == {"max_body_bytes": 300, "timeout_s": 5.0, "max_rows": 5, "workers": 1}
+
+
+def test_nesting_is_parsed_a_hundred_deep_and_refused_past_the_parser(client):
+    def nested(depth: int) -> str:
+        return "SELECT * WHERE " + "{ " * depth + "?s ?p ?o " + "} " * depth + "LIMIT 1"
+
+    assert client.get("/sparql", params={"query": nested(100)}).status_code == 200
+    message = refused(
+        client.get("/sparql", params={"query": nested(5000)}), 400, "server/bad-query"
+    )
+    assert "nested too deeply" in message
+
+
+def test_from_names_a_stored_graph_and_fetches_nothing(client):
+    """FROM and FROM NAMED choose graphs of the store: no request leaves the server."""
+    import http.server
+    import threading
+
+    visits: list[str] = []
+
+    class Listener(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            visits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    listener = http.server.HTTPServer(("127.0.0.1", 0), Listener)
+    thread = threading.Thread(target=listener.serve_forever, daemon=True)
+    thread.start()
+    try:
+        there = f"http://127.0.0.1:{listener.server_port}/data.ttl"
+        query = f"SELECT * FROM <{there}> FROM NAMED <{there}> WHERE {{ ?s ?p ?o }}"
+        response = client.get("/sparql", params={"query": query})
+        assert response.status_code == 200 and response.json()["results"]["bindings"] == []
+        assert visits == []
+        one_case = PREFIXES + f"SELECT ?id FROM case:{YOKE} WHERE {{ ?c ipo:caseId ?id }}"
+        assert select_ids(client.get("/sparql", params={"query": one_case})) == {YOKE}
+    finally:
+        listener.shutdown()
+        listener.server_close()
 
 
 # -- POST /advise -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -40,8 +41,17 @@ def mentions_service(text: str) -> bool:
     return bool(_SERVICE_WORD.search(_OPAQUE.sub(" ", text)))
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What running a query needs to know: its form, and whether it names its own dataset
+    (``FROM``/``FROM NAMED``), which then replaces the union default graph."""
+
+    form: str
+    has_dataset: bool
+
+
 @lru_cache(maxsize=512)
-def check_query(text: str) -> str:
+def check_query(text: str) -> Checked:
     """The query's form; a :class:`~.errors.Refused` for an update, ``LOAD``, ``SERVICE`` or a
     text that is not a SPARQL 1.1 query. Parsing takes milliseconds and clients (dashboards,
     saved queries) send the same texts again, so each worker remembers the last 512 accepted."""
@@ -66,7 +76,7 @@ def check_query(text: str) -> str:
     forms = [_FORMS[name] for name in names if name in _FORMS]
     if len(forms) != 1:  # pragma: no cover - the grammar has exactly one form per query
         raise bad_query("the query has no SELECT, ASK, CONSTRUCT or DESCRIBE form")
-    return forms[0]
+    return Checked(forms[0], "DatasetClause" in names)
 
 
 def _names(node: Any) -> Iterator[str]:

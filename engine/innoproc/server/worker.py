@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 from innoproc.store.protocol import QueryResult, Rows, Term, Triples
 
+from .check import Checked, check_query
 from .errors import Refused
 
 _LENGTH = struct.Struct(">I")
@@ -88,13 +89,16 @@ class ReadOnlyStore:
             self._seen = files
         return self._store
 
-    def query(self, text: str, request: dict[str, Any], form: str) -> QueryResult:
+    def query(self, text: str, request: dict[str, Any], checked: Checked) -> QueryResult:
+        """Run the query; the default graph is the union of the named graphs unless the
+        request (``default-graph-uri``) or the query (``FROM``) names its dataset: Oxigraph's
+        union option would override ``FROM``."""
         import pyoxigraph as ox
 
         options: dict[str, Any] = {}
         if request.get("default_graphs"):
             options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-        else:
+        elif not checked.has_dataset:
             options["use_default_graph_as_union"] = True
         if request.get("named_graphs"):
             options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
@@ -133,7 +137,7 @@ def check_store(location: str) -> None:
                 f"--store {location} CASES...`"
             )
         try:
-            found = ReadOnlyStore(folder).query(marker, {"max_rows": 10}, "SELECT")
+            found = ReadOnlyStore(folder).query(marker, {"max_rows": 10}, Checked("SELECT", False))
         except Refused as exc:
             raise StoreError(f"{location}: {exc.message}") from None
         assert isinstance(found, Rows)
@@ -205,7 +209,7 @@ class RemoteSource:
 
         self.store = RemoteStore(url)
 
-    def query(self, text: str, request: dict[str, Any], form: str) -> QueryResult:
+    def query(self, text: str, request: dict[str, Any], checked: Checked) -> QueryResult:
         if request.get("default_graphs") or request.get("named_graphs"):
             raise Refused(
                 400,
@@ -227,14 +231,13 @@ def answer(
     source: ReadOnlyStore | RemoteSource, request: dict[str, Any]
 ) -> tuple[dict[str, Any], bytes]:
     """The reply header and body for one request."""
-    from .check import check_query
     from .results import negotiate, write
 
     try:
         text = request["query"]
-        form = check_query(text)
-        fmt = negotiate(form, request.get("accept"), request.get("format"))
-        result = source.query(text, request, form)
+        checked = check_query(text)
+        fmt = negotiate(checked.form, request.get("accept"), request.get("format"))
+        result = source.query(text, request, checked)
         body = write(result, fmt)
     except Refused as exc:
         return {"ok": False, "status": exc.status, "code": exc.code, "message": exc.message}, b""
@@ -244,7 +247,7 @@ def answer(
     except Exception as exc:  # the store failed: one line for the client, not a traceback
         message = f"the store cannot run the query: {_one_line(exc)}"
         return {"ok": False, "status": 500, "code": "server/store", "message": message}, b""
-    return {"ok": True, "media_type": fmt.media_type, "form": form}, body
+    return {"ok": True, "media_type": fmt.media_type, "form": checked.form}, body
 
 
 def _one_line(exc: BaseException) -> str:
@@ -259,9 +262,11 @@ def main() -> None:
         source = RemoteSource(location)
     else:
         source = ReadOnlyStore(Path(location))
+    # rdflib's parser recurses about 25 frames per nested group: this lets a query nest a few
+    # hundred groups deep; deeper ones end in RecursionError, answered as a bad query
+    sys.setrecursionlimit(20_000)
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing printed by a library may corrupt the frames
-    from .check import check_query
 
     check_query("ASK {}")  # load the parser before the first request's clock starts
     replies.write(frame(b"ready"))
