@@ -67,7 +67,7 @@ def client(store):
 
 @pytest.fixture(scope="module")
 def tight(store):
-    """A server with small limits: 300-byte bodies, 5 rows, 5 s per query (the machine may be loaded), one worker."""
+    """A server with small limits: 300-byte bodies, 5 rows, 5 s per query, one worker."""
     options = ServerOptions(
         store=str(store), max_body_bytes=300, max_rows=5, timeout_s=5.0, workers=1
     )
