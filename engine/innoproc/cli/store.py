@@ -48,10 +48,11 @@ BATCH = 64
 
 
 @contextmanager
-def opened(location: str | None) -> Iterator[TripleStore]:
+def opened(location: str | None, create: bool = False) -> Iterator[TripleStore]:
+    """The store, closed afterwards; only commands that add to it may create it."""
     from innoproc.store.library import open_store
 
-    store = open_store(location)
+    store = open_store(location, create)
     try:
         yield store
     finally:
@@ -76,7 +77,7 @@ def add(
 
     knowledge = load_kb(kb)
     paths = [str(p) for p in case_paths(cases)]
-    with opened(store) as target:
+    with opened(store, create=True) as target:
         put_knowledge(target, knowledge)
         stored, failed = _advise_and_store(target, knowledge, paths, workers)
     print(f"stored {stored} case(s) in {target.location}")
@@ -263,7 +264,7 @@ def import_(
     if syntax is None:
         err(f"{file}: cannot tell the syntax from the extension; give --format nquads or trig")
         raise typer.Exit(INPUT_ERROR)
-    with opened(store) as target:
+    with opened(store, create=True) as target:
         count = import_dump(target, file, syntax)
     print(f"imported {count} case(s) from {file}")
 

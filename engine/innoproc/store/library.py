@@ -61,14 +61,21 @@ def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
-def open_store(location: str | Path | None = None) -> TripleStore:
-    """The store at ``location`` (a folder, or a SPARQL server's URL), checked for its format."""
+def open_store(location: str | Path | None = None, create: bool = True) -> TripleStore:
+    """The store at ``location`` (a folder, or a SPARQL server's URL), checked for its format;
+    a missing folder is created, or refused when ``create`` is false (commands that only read)."""
     where = str(location) if location is not None else default_location()
     store: TripleStore
     if is_url(where):
         store = _remote(where)
     else:
-        store = EmbeddedStore(Path(where).expanduser())
+        folder = Path(where).expanduser()
+        if not create and not folder.exists():
+            raise StoreError(
+                f"{folder}: there is no store here yet; create it with `innoproc store add "
+                "CASES --store ...`, or give --store (or INNOPROC_STORE) the folder of one"
+            )
+        store = EmbeddedStore(folder)
     try:
         check_format(store)
     except BaseException:
