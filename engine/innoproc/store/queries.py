@@ -8,9 +8,9 @@ answers and which parameters it takes::
     # param organisation: string, the organisation as the cases state it (default: all)
 
 The first comment line is its title; the following ones, up to an empty comment line or the
-first ``param`` line, its description. A parameter is a variable of the query: ``--param organisation=CERN`` fixes
-``?organisation`` to that term everywhere in the query (SPARQL-dev SEP-0007 substitution), so
-a value can never change the query's text.
+first ``param`` line, its description. A parameter is a variable of the query:
+``--param organisation=CERN`` fixes ``?organisation`` to that term everywhere in the query
+(SPARQL-dev SEP-0007 substitution), so a value can never change the query's text.
 """
 
 from __future__ import annotations
