@@ -14,6 +14,7 @@ import typer
 from .app import INPUT_ERROR, KbOption, app, err, guarded, load_kb
 
 if TYPE_CHECKING:
+    from innoproc.explain import KnowledgeBase
     from innoproc.store import TripleStore
 
 store_app = typer.Typer(
@@ -87,13 +88,12 @@ def add(
 
 
 def _advise_and_store(
-    target: TripleStore, knowledge: object, sources: list[str], workers: int | None
+    target: TripleStore, knowledge: KnowledgeBase, sources: list[str], workers: int | None
 ) -> tuple[int, int]:
-    from innoproc.explain import KnowledgeBase
+    """Advise in batches on every core and write each batch in one transaction."""
     from innoproc.store.batch import advise_many
     from innoproc.store.library import put_cases
 
-    assert isinstance(knowledge, KnowledgeBase)
     stored = failed = 0
     total = len(sources)
     # a log line per batch written when the output is not a terminal and the batch is large

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from innoproc.ontology import CASE, ONTOLOGY_IRI
+from innoproc.ontology import ONTOLOGY_IRI
 
 from .embedded import EmbeddedStore, StoreError
 from .protocol import DumpFormat, Rows, Term, Triples, TripleStore, escape_string
@@ -193,6 +193,8 @@ def put_knowledge(store: TripleStore, kb: KnowledgeBase) -> None:
 def rules_triples(kb: KnowledgeBase) -> str:
     """The KB's rules as N-Triples: what each concludes, the clauses it rests on, the keys it
     reads; so queries join advice items (by ``ipo:ruleId``) to rules and clauses."""
+    from urllib.parse import quote
+
     from innoproc.rules.model import FactTest, leaves
 
     rule_ns = "https://w3id.org/innoproc/kb/rule/"
@@ -200,8 +202,6 @@ def rules_triples(kb: KnowledgeBase) -> str:
     lines = [
         f'<{RULES_GRAPH}> <{_IPO}knowledgeBaseFingerprint> "{escape_string(kb.fingerprint)}" .'
     ]
-    from urllib.parse import quote
-
     for rule in kb.rules:
         node = f"<{rule_ns}{quote(rule.id, safe='')}>"
         lines += [
@@ -331,7 +331,6 @@ def import_dump(store: TripleStore, path: Path, syntax: str) -> int:
 
 
 __all__ = [
-    "CASE",
     "FORMAT_VERSION",
     "CaseEntry",
     "StoredCase",
