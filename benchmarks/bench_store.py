@@ -171,6 +171,12 @@ def time_queries(store_dir: Path, rounds: int) -> list[tuple[str, str, float, fl
     return rows
 
 
+def print_queries(store_dir: Path, rounds: int) -> None:
+    print(f"\n{'saved query':44} {'parameters':60} {'p50 ms':>8} {'p95 ms':>8} {'rows':>7}")
+    for name, label, p50, p95, answer in time_queries(store_dir, rounds):
+        print(f"{name:44} {label[:60]:60} {p50:8.1f} {p95:8.1f} {answer:7}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="library sizes, comma-separated")
@@ -178,8 +184,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20, help="runs of each query")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--keep", type=Path, help="keep the stores in this folder")
+    parser.add_argument("--queries-on", type=Path, help="only time the queries on this store")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.workers} workers")
+    if args.queries_on:
+        print_queries(args.queries_on, args.rounds)
+        return
     for size in (int(s) for s in args.sizes.split(",")):
         work = Path(tempfile.mkdtemp(prefix=f"bench-store-{size}-"))
         try:
@@ -199,9 +209,7 @@ def main() -> None:
             store.close()
             print(f"{'quads':48} {stats.quads:12,}")
             print(f"{'size on disk (MB)':48} {folder_size(store_dir) / 1e6:12,.1f}")
-            print(f"\n{'saved query':44} {'parameters':40} {'p50 ms':>8} {'p95 ms':>8} {'rows':>7}")
-            for name, label, p50, p95, answer in time_queries(store_dir, args.rounds):
-                print(f"{name:44} {label[:40]:40} {p50:8.1f} {p95:8.1f} {answer:7}")
+            print_queries(store_dir, args.rounds)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

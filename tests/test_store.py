@@ -532,6 +532,13 @@ def test_a_store_of_another_format_version_is_refused_with_what_to_do(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
+def test_reading_commands_do_not_create_a_store(tmp_path):
+    for args in (("store", "list"), ("store", "stats"), ("query", "top-recommendations")):
+        result = invoke(*args, "--store", str(tmp_path / "none"))
+        assert result.exit_code == 2 and "no store here yet" in result.stderr, args
+    assert not (tmp_path / "none").exists()
+
+
 def test_store_location_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("INNOPROC_STORE", str(tmp_path / "env-store"))
     assert invoke("store", "add", str(case_files()[0])).exit_code == 0

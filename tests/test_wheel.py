@@ -32,6 +32,8 @@ def test_the_wheel_packs_ontology_shapes_and_rules(wheel):
     rules = {n for n in names if n.startswith("innoproc/data/kb/rules/")}
     assert len(rules) == len(list((ROOT / "kb" / "rules").glob("*.yaml")))
     assert "innoproc/cli/__init__.py" in names and "innoproc/engine/_experta.py" in names
+    queries = {n for n in names if n.startswith("innoproc/data/kb/queries/")}
+    assert len(queries) == len(list((ROOT / "kb" / "queries").glob("*.rq")))  # query --list
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ import typer
 from .app import INPUT_ERROR, KbOption, app, err, guarded, load_kb
 
 if TYPE_CHECKING:
+    from innoproc.explain import KnowledgeBase
     from innoproc.store import TripleStore
 
 store_app = typer.Typer(
@@ -48,10 +49,11 @@ BATCH = 64
 
 
 @contextmanager
-def opened(location: str | None) -> Iterator[TripleStore]:
+def opened(location: str | None, create: bool = False) -> Iterator[TripleStore]:
+    """The store, closed afterwards; only commands that add to it may create it."""
     from innoproc.store.library import open_store
 
-    store = open_store(location)
+    store = open_store(location, create)
     try:
         yield store
     finally:
@@ -76,7 +78,7 @@ def add(
 
     knowledge = load_kb(kb)
     paths = [str(p) for p in case_paths(cases)]
-    with opened(store) as target:
+    with opened(store, create=True) as target:
         put_knowledge(target, knowledge)
         stored, failed = _advise_and_store(target, knowledge, paths, workers)
     print(f"stored {stored} case(s) in {target.location}")
@@ -86,13 +88,12 @@ def add(
 
 
 def _advise_and_store(
-    target: TripleStore, knowledge: object, sources: list[str], workers: int | None
+    target: TripleStore, knowledge: KnowledgeBase, sources: list[str], workers: int | None
 ) -> tuple[int, int]:
-    from innoproc.explain import KnowledgeBase
+    """Advise in batches on every core and write each batch in one transaction."""
     from innoproc.store.batch import advise_many
     from innoproc.store.library import put_cases
 
-    assert isinstance(knowledge, KnowledgeBase)
     stored = failed = 0
     total = len(sources)
     # a log line per batch written when the output is not a terminal and the batch is large
@@ -263,7 +264,7 @@ def import_(
     if syntax is None:
         err(f"{file}: cannot tell the syntax from the extension; give --format nquads or trig")
         raise typer.Exit(INPUT_ERROR)
-    with opened(store) as target:
+    with opened(store, create=True) as target:
         count = import_dump(target, file, syntax)
     print(f"imported {count} case(s) from {file}")
 

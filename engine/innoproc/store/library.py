@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from innoproc.ontology import CASE, ONTOLOGY_IRI
+from innoproc.ontology import ONTOLOGY_IRI
 
 from .embedded import EmbeddedStore, StoreError
 from .protocol import DumpFormat, Rows, Term, Triples, TripleStore, escape_string
@@ -61,14 +61,21 @@ def is_url(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
-def open_store(location: str | Path | None = None) -> TripleStore:
-    """The store at ``location`` (a folder, or a SPARQL server's URL), checked for its format."""
+def open_store(location: str | Path | None = None, create: bool = True) -> TripleStore:
+    """The store at ``location`` (a folder, or a SPARQL server's URL), checked for its format;
+    a missing folder is created, or refused when ``create`` is false (commands that only read)."""
     where = str(location) if location is not None else default_location()
     store: TripleStore
     if is_url(where):
         store = _remote(where)
     else:
-        store = EmbeddedStore(Path(where).expanduser())
+        folder = Path(where).expanduser()
+        if not create and not folder.exists():
+            raise StoreError(
+                f"{folder}: there is no store here yet; create it with `innoproc store add "
+                "CASES --store ...`, or give --store (or INNOPROC_STORE) the folder of one"
+            )
+        store = EmbeddedStore(folder)
     try:
         check_format(store)
     except BaseException:
@@ -186,6 +193,8 @@ def put_knowledge(store: TripleStore, kb: KnowledgeBase) -> None:
 def rules_triples(kb: KnowledgeBase) -> str:
     """The KB's rules as N-Triples: what each concludes, the clauses it rests on, the keys it
     reads; so queries join advice items (by ``ipo:ruleId``) to rules and clauses."""
+    from urllib.parse import quote
+
     from innoproc.rules.model import FactTest, leaves
 
     rule_ns = "https://w3id.org/innoproc/kb/rule/"
@@ -193,8 +202,6 @@ def rules_triples(kb: KnowledgeBase) -> str:
     lines = [
         f'<{RULES_GRAPH}> <{_IPO}knowledgeBaseFingerprint> "{escape_string(kb.fingerprint)}" .'
     ]
-    from urllib.parse import quote
-
     for rule in kb.rules:
         node = f"<{rule_ns}{quote(rule.id, safe='')}>"
         lines += [
@@ -324,7 +331,6 @@ def import_dump(store: TripleStore, path: Path, syntax: str) -> int:
 
 
 __all__ = [
-    "CASE",
     "FORMAT_VERSION",
     "CaseEntry",
     "StoredCase",

@@ -7,10 +7,10 @@ answers and which parameters it takes::
     # How many stored cases got a finding on each challenge clause, organisation by organisation.
     # param organisation: string, the organisation as the cases state it (default: all)
 
-The first comment line is its title; the following ones, up to the first ``param`` line, its
-description. A parameter is a variable of the query: ``--param organisation=CERN`` fixes
-``?organisation`` to that term everywhere in the query (SPARQL-dev SEP-0007 substitution), so
-a value can never change the query's text.
+The first comment line is its title; the following ones, up to an empty comment line or the
+first ``param`` line, its description. A parameter is a variable of the query:
+``--param organisation=CERN`` fixes ``?organisation`` to that term everywhere in the query
+(SPARQL-dev SEP-0007 substitution), so a value can never change the query's text.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def read_saved(path: Path) -> SavedQuery:
     title = ""
     description: list[str] = []
     params: list[Parameter] = []
+    described = False  # an empty comment line ends the description; notes may follow
     for line in text.splitlines():
         if not line.startswith("#"):
             break
@@ -86,7 +87,9 @@ def read_saved(path: Path) -> SavedQuery:
             params.append(Parameter(match[1], match[2], match[3].strip()))
         elif not title:
             title = line.lstrip("# ").strip()
-        elif not params and line.strip("# "):
+        elif not line.strip("# "):
+            described = bool(description)
+        elif not params and not described:
             description.append(line.lstrip("# ").strip())
     return SavedQuery(path.stem, path, title, " ".join(description), tuple(params), text)
 
