@@ -1,9 +1,14 @@
 """Measure `innoproc serve`: SPARQL latency through the endpoint, alone and under 8 concurrent
-clients, and `POST /advise` latency.
+clients, and `POST /advise` latency; and every saved query on an Oxigraph server.
 
 Run with ``.venv/bin/python benchmarks/bench_serve.py [--store FOLDER|URL] [--rounds N]``. Without
 ``--store`` it stores the ``cases/`` library in a temporary folder first. It starts the server on
 a free loopback port, prints numbers and asserts nothing: speed is tracked here, not in tests.
+
+``--oxigraph-on FOLDER`` instead starts an Oxigraph server (the ``oxigraph`` binary of the PyPI
+package) on a copy of an embedded store folder (``make bench-store`` keeps its stores with
+``--keep``; both use the same on-disk format) and times every saved query through
+``--store URL``: the figures to set beside the embedded store's.
 """
 
 from __future__ import annotations
@@ -63,12 +68,87 @@ def ask(base: str, query: str) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
+#: parameters that give the parameterised saved queries a typical answer
+EXAMPLES = {
+    "organisation": "CERN",
+    "challenge": "CH-3",
+    "class": "ipo:InnovationProcurementProcedure",
+    "severity": "ipo:HighSeverity",
+    "key": "trl",
+    "clause": "REC-1",
+    "recommendation": "use-performance-specification",
+}
+
+
+def saved_queries_on_oxigraph(folder: Path, rounds: int) -> None:
+    import shutil
+
+    from innoproc.store.library import open_store
+    from innoproc.store.protocol import Rows, Triples
+    from innoproc.store.queries import parse_params, saved_queries
+
+    binary = Path(sys.executable).parent / "oxigraph"
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "store"
+        shutil.copytree(folder, copy)
+        port = free_port()
+        server = subprocess.Popen(
+            [str(binary), "serve", "--location", str(copy), "--bind", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=5).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            store = open_store(url)
+            print(
+                f"{'saved query on Oxigraph server':44} {'parameters':40} {'p50 ms':>8} "
+                f"{'p95 ms':>8} {'rows':>7}"
+            )
+            for saved in saved_queries(ROOT / "kb" / "queries"):
+                variants: list[list[str]] = [[]]
+                if saved.parameters and saved.parameters[0].name in EXAMPLES:
+                    name = saved.parameters[0].name
+                    variants.append([f"{name}={EXAMPLES[name]}"])
+                for given in variants:
+                    bindings = parse_params(given, saved.parameters)
+                    times, answer = [], 0
+                    for _ in range(rounds):
+                        t0 = time.perf_counter()
+                        result = store.query(saved.text, bindings)
+                        times.append((time.perf_counter() - t0) * 1e3)
+                        answer = (
+                            len(result.rows)
+                            if isinstance(result, Rows)
+                            else len(result.triples)
+                            if isinstance(result, Triples)
+                            else 1
+                        )
+                    print(
+                        f"{saved.name:44} {' '.join(given)[:40]:40} "
+                        f"{statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} "
+                        f"{answer:7}"
+                    )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--store", help="a store folder or URL (default: the library, stored)")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--oxigraph-on", type=Path, help="an embedded store folder to copy")
     args = parser.parse_args()
+    if args.oxigraph_on:
+        saved_queries_on_oxigraph(args.oxigraph_on, args.rounds)
+        return
     scratch = tempfile.TemporaryDirectory()
     store = args.store
     if store is None:
