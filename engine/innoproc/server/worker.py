@@ -261,7 +261,7 @@ def main() -> None:
     if location.startswith(("http://", "https://")):
         source = RemoteSource(location)
     else:
-        source = ReadOnlyStore(Path(location))
+        source = ReadOnlyStore(Path(location).expanduser())
     # rdflib's parser recurses about 25 frames per nested group: this lets a query nest a few
     # hundred groups deep; deeper ones end in RecursionError, answered as a bad query
     sys.setrecursionlimit(20_000)
