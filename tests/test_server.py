@@ -456,6 +456,41 @@ def test_serve_refuses_a_folder_without_a_store(tmp_path):
     assert "no store here" in result.stderr and "innoproc store add" in result.stderr
 
 
+def test_serve_passes_its_options_and_warns_off_loopback(store, monkeypatch):
+    import uvicorn
+
+    started: dict = {}
+
+    def run(app, host, port, **kwargs):
+        started.update(app=app, host=host, port=port)
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    args = [
+        "serve",
+        "--store",
+        str(store),
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "9999",
+        "--timeout",
+        "7",
+        "--max-rows",
+        "11",
+        "--max-body",
+        "1234",
+        "--workers",
+        "1",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (started["host"], started["port"]) == ("0.0.0.0", 9999)
+    assert "listening on 0.0.0.0: anyone who can reach it can query the store" in result.stderr
+    with TestClient(started["app"]) as served:
+        limits = served.get("/").json()["limits"]
+    assert limits == {"max_body_bytes": 1234, "timeout_s": 7.0, "max_rows": 11, "workers": 1}
+
+
 # -- a real server --------------------------------------------------------------------------------
 
 
