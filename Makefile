@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= cases/cern-lhc-yoke-steel.yaml
 
-.PHONY: install run test lint bench fuzz clean
+.PHONY: install run test lint bench bench-store bench-serve fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ bench: install
 	$(BIN)/python benchmarks/bench_backends.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_loading.py
+
+# The case library store: synthetic libraries of 1k and 10k cases (SIZES=1000,10000,100000)
+SIZES ?= 1000,10000
+bench-store: install
+	$(BIN)/python benchmarks/bench_store.py --sizes $(SIZES)
+
+bench-serve: install
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -174,7 +174,7 @@ def test_a_vocabulary_is_a_value_not_a_singleton():
 
 # -- export formats are a registry ----------------------------------------------------------
 def test_the_bundled_formats_are_registered():
-    assert [f.name for f in formats()] == ["text", "json", "markdown", "jsonl", "turtle"]
+    assert [f.name for f in formats()] == ["text", "json", "markdown", "jsonl", "turtle", "trig"]
 
 
 def test_a_new_format_can_be_registered_and_used_by_name():

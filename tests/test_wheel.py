@@ -34,6 +34,8 @@ def test_the_wheel_packs_ontology_shapes_and_rules(wheel):
     assert "innoproc/cli/__init__.py" in names and "innoproc/engine/_experta.py" in names
     templates = "innoproc/export/report/templates/"
     assert {f"{templates}{n}" for n in ("report.html", "report.md", "report.css")} <= names
+    queries = {n for n in names if n.startswith("innoproc/data/kb/queries/")}
+    assert len(queries) == len(list((ROOT / "kb" / "queries").glob("*.rq")))  # query --list
 
 
 @pytest.mark.slow

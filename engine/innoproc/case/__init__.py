@@ -3,6 +3,6 @@
 May import :mod:`innoproc.ontology`, :mod:`innoproc.reading` and :mod:`innoproc.errors`.
 """
 
-from .loader import Case, CaseSource, load_case
+from .loader import Case, CaseSource, load_case, load_case_text
 
-__all__ = ["Case", "CaseSource", "load_case"]
+__all__ = ["Case", "CaseSource", "load_case", "load_case_text"]

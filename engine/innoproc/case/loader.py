@@ -143,20 +143,43 @@ def _from_file(path: Path, name: str, vocab: Vocabulary, limits: Limits) -> Case
             ]
         )
     text = read_text(path, limits)
+    if suffix in (".yaml", ".yml", ".json"):
+        return _from_text(text, "json" if suffix == ".json" else "yaml", name, vocab, limits)
     if not text.strip():
         raise CaseError([Problem(name, "empty file; expected one case", code="case/empty")])
-    if suffix in (".yaml", ".yml"):
+    assert syntax is not None
+    return _from_graph(parse_rdf(text, name, syntax, limits), name, vocab, limits)
+
+
+def load_case_text(
+    text: str, syntax: str, source: str = "<text>", vocab: Vocabulary | None = None
+) -> Case:
+    """Load and validate one case given as YAML or JSON text (``syntax`` ``"yaml"`` or
+    ``"json"``), as a file of that type would be read: the same reading policy and the same
+    problems, each naming ``source`` and the line (the server's ``POST /advise`` reads its
+    request body with it)."""
+    try:
+        return _from_text(text, syntax, source, vocab or bundled_vocabulary(), current_limits())
+    except CaseError:
+        raise
+    except InputError as exc:
+        raise CaseError(exc.problems) from None
+
+
+def _from_text(text: str, syntax: str, name: str, vocab: Vocabulary, limits: Limits) -> Case:
+    if not text.strip():
+        raise CaseError([Problem(name, "empty file; expected one case", code="case/empty")])
+    if syntax == "yaml":
         try:
             data, problems = load_yaml(text, name, limits)
         except YamlSyntaxError as exc:
             raise CaseError(exc.problems) from None
         check_structure(data, name, limits)
         return _from_mapping(data, name, getattr(data, "key_lines", {}), vocab, problems)
-    if suffix == ".json":
-        data, lines, duplicates = load_json(text, name, limits)
-        return _from_mapping(data, name, lines, vocab, duplicates)
-    assert syntax is not None
-    return _from_graph(parse_rdf(text, name, syntax, limits), name, vocab, limits)
+    if syntax != "json":
+        raise wrong_argument("syntax", syntax, "'yaml' or 'json'")
+    data, lines, duplicates = load_json(text, name, limits)
+    return _from_mapping(data, name, lines, vocab, duplicates)
 
 
 def _from_mapping(

@@ -4,7 +4,18 @@
 commands of one area. Importing this package registers them all.
 """
 
-from . import advise, explain, kb, kb_diff, kb_docs, kb_test, report  # noqa: F401  (registers the commands)
+from . import (  # noqa: F401  (registers the commands)
+    advise,
+    explain,
+    kb,
+    kb_diff,
+    kb_docs,
+    kb_test,
+    query,
+    report,
+    serve,
+    store,
+)
 from .app import app
 
 __all__ = ["app"]

@@ -94,3 +94,9 @@ register(
     "RDF with PROV-O provenance",
     "text/turtle",
 )
+register(
+    "trig",
+    "innoproc.export.trig:export_trig",
+    "the case graph and its advice graph (PROV-O) as TriG",
+    "application/trig",
+)
