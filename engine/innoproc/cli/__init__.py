@@ -4,7 +4,7 @@
 commands of one area. Importing this package registers them all.
 """
 
-from . import advise, kb, kb_diff, kb_docs, kb_test  # noqa: F401  (registers the commands)
+from . import advise, interview, kb, kb_diff, kb_docs, kb_test  # noqa: F401  (registers the commands)
 from .app import app
 
 __all__ = ["app"]
