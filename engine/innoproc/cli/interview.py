@@ -166,8 +166,7 @@ def _arrow_keys(question: Question) -> Any:
     stop = questionary.Choice("Stop here", value=_STOP, description="Save the case and advise.")
     if question.multi:
         choices = [
-            questionary.Choice(c.label, value=c.value, description=c.help)
-            for c in question.choices
+            questionary.Choice(c.label, value=c.value, description=c.help) for c in question.choices
         ]
         picked = questionary.checkbox(
             question.text,

@@ -426,9 +426,7 @@ class Interview:
 
 def case_form(facts: Mapping[str, FactValue], vocab: Vocabulary) -> dict[str, Any]:
     """Facts as a case-form mapping: the form's key order, lists for list keys."""
-    return _ordered(
-        {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()}, vocab
-    )
+    return _ordered({k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()}, vocab)
 
 
 def _ordered(mapping: Mapping[str, Any], vocab: Vocabulary) -> dict[str, Any]:

@@ -165,9 +165,7 @@ class Sensitivity:
         found = domain(spec, tests)
         return [v for v in (found or []) if v is not ABSENT]  # type: ignore[misc]
 
-    def open_facts(
-        self, facts: Facts, unknown: Iterable[str] = ()
-    ) -> dict[str, FactEffect]:
+    def open_facts(self, facts: Facts, unknown: Iterable[str] = ()) -> dict[str, FactEffect]:
         """Every unstated fact that can change the advice on ``facts``, with what it touches,
         in the order of the rules that read them.
 
