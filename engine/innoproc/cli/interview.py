@@ -3,7 +3,8 @@
 A thin terminal front end on :class:`innoproc.explain.interview.Interview`: it asks with
 arrow-key choice lists (questionary) when both standard input and output are a terminal, and
 reads typed answers line by line otherwise; ``--answers FILE`` takes the answers from a YAML
-file instead (a key the file leaves out is answered "I don't know"). After each answer it shows
+file instead (a key the file leaves out is answered "I don't know"; its ``id`` names a new
+case, since the id is never a question). After each answer it shows
 which findings and recommendations that answer settled; it stops when the advice is settled or
 when asked to (the "stop" choice, ``q``, or the end of the input), saves the case in the case
 form and prints the advice. Ctrl-C saves what was answered first, then ends with one line.
@@ -67,7 +68,10 @@ def interview(
 
     knowledge = load_kb(kb)
     given = _read_answers(answers) if answers is not None else None
-    session = Interview(knowledge.load_case(case) if case is not None else None, kb=knowledge)
+    start: Any = knowledge.load_case(case) if case is not None else None
+    if start is None and given is not None and isinstance(given.get("id"), str):
+        start = {"id": given["id"]}  # the answers name the case: it is never a question
+    session = Interview(start, kb=knowledge)
     if given is not None:
         _check_keys(given, answers, session)  # type: ignore[arg-type]
     target = output if output is not None else _default_output(session.loaded.id, case)
