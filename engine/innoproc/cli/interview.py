@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from innoproc.explain.interview import Interview, Progress, Question
     from innoproc.ontology import FactValue
 
-#: what a typed reply or a menu choice can mean besides an answer
+#: what a typed reply or a menu choice can mean besides an answer (questionary takes a choice
+#: whose value is None to mean its title, hence a marker for "I don't know" too)
 _STOP = object()
+_UNKNOWN = object()
 _STOP_WORDS = frozenset({"q", "quit", "stop"})
 
 
@@ -166,7 +168,7 @@ def _arrow_keys(question: Question) -> Any:
     answer for a number or text."""
     import questionary
 
-    unknown = questionary.Choice("I don't know", value=None, description="Leave it unknown.")
+    unknown = questionary.Choice("I don't know", value=_UNKNOWN, description="Leave it unknown.")
     stop = questionary.Choice("Stop here", value=_STOP, description="Save the case and advise.")
     if question.multi:
         choices = [
@@ -180,11 +182,11 @@ def _arrow_keys(question: Question) -> Any:
         ).unsafe_ask()
         if _STOP in picked:
             return _STOP
-        if None in picked:
+        if _UNKNOWN in picked:
             return None
         return tuple(picked)
     if question.choices:
-        return questionary.select(
+        chosen = questionary.select(
             question.text,
             choices=[
                 *(
@@ -195,6 +197,7 @@ def _arrow_keys(question: Question) -> Any:
                 stop,
             ],
         ).unsafe_ask()
+        return None if chosen is _UNKNOWN else chosen
     reply = questionary.text(
         f"{question.text} ({question.allowed}; empty: I don't know; q: stop)"
     ).unsafe_ask()
