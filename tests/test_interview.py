@@ -290,3 +290,15 @@ def test_from_only_its_id_the_interview_reaches_the_advice_on_the_full_case(kb, 
     # everything stated in the interview is what the case states
     assert all(full.facts[k] == v for k, v in interview.loaded.facts.items())
     assert len(asked) == len(set(asked))
+
+
+def test_wrong_arguments_say_what_was_found_and_what_is_wanted(kb):
+    from innoproc import ArgumentError, Interview
+
+    with pytest.raises(ArgumentError, match="Interview\\(kb\\): found int 3"):
+        Interview(kb=3)
+    interview = Interview({"id": "args"}, kb=kb)
+    with pytest.raises(ArgumentError, match="a key of the case form"):
+        interview.answer(3, "x")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="a key of the case form"):
+        interview.question("colour")

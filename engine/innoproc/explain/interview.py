@@ -398,6 +398,9 @@ class Interview:
             + "; "
             + ("the advice was settled." if self.settled else "the advice was not settled yet."),
         ]
+        source = self._states[0].case.source
+        if not source.startswith("<"):
+            text.append(f"Started from {source}.")
         if self.unknown:
             text += textwrap.wrap(
                 "Answered 'I don't know': " + ", ".join(sorted(self.unknown)) + ".", 96
