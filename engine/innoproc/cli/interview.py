@@ -74,8 +74,8 @@ def interview(
     if start is None and given is not None and isinstance(given.get("id"), str):
         start = {"id": given["id"]}  # the answers name the case: it is never a question
     session = Interview(start, kb=knowledge)
-    if given is not None:
-        _check_keys(given, answers, session)  # type: ignore[arg-type]
+    if given is not None and answers is not None:
+        _check_keys(given, answers, session)
     target = output if output is not None else _default_output(session.loaded.id, case)
 
     def save() -> str:
@@ -84,7 +84,7 @@ def interview(
 
     ask: Callable[[Question], Any]
     if given is not None:
-        ask = _from_file(given, answers)  # type: ignore[arg-type]
+        ask = _from_file(given)
     elif sys.stdin.isatty() and sys.stdout.isatty():
         ask = _arrow_keys
     else:
@@ -225,7 +225,7 @@ def _typed(question: Question) -> Any:
     return question.read(reply)
 
 
-def _from_file(given: Mapping[str, Any], source: Path) -> Callable[[Question], Any]:
+def _from_file(given: Mapping[str, Any]) -> Callable[[Question], Any]:
     def ask(question: Question) -> Any:
         value = given.get(question.key)
         print(f"   {question.text}")

@@ -25,7 +25,9 @@ allowed answers with their help, and why it is asked), passes the reply to
 
 The interview is *settled* when nothing is left to ask: no unstated fact, other than those
 answered "unknown", can change the advice. Its advice is then what :func:`~innoproc.advise` gives
-on the full case, whatever the facts it never asked for turn out to be.
+on the full case, whatever the facts it never asked for turn out to be, as far as the analysis
+finds witnesses (every witness it lists is verified; that it misses none is checked, not proved:
+on every library case, from only its id, the tests reach the full case's advice).
 
 **Answers are checked exactly as the case form checks them**: each answer is merged into the
 case-form mapping, which is loaded through :meth:`KnowledgeBase.load_case` (the same parser,
