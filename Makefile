@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= cases/cern-lhc-yoke-steel.yaml
 
-.PHONY: install run test lint bench bench-store bench-serve fuzz clean
+.PHONY: install run test lint bench bench-store bench-serve fuzz interview-measure clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-store: install
 
 bench-serve: install
 	$(BIN)/python benchmarks/bench_serve.py
+
+# The interview on every library case: questions asked against keys stated, same final advice.
+interview-measure: install
+	$(BIN)/python benchmarks/interview_measure.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     __version__: str
     from .case import Case, load_case
     from .errors import ArgumentError, CaseError, InnoprocError, KnowledgeBaseError, Problem
-    from .explain import Advice, AdviceItem, KnowledgeBase, Reason, advise
+    from .explain import Advice, AdviceItem, Interview, KnowledgeBase, Reason, advise
 
 
 def _version() -> str:
@@ -50,6 +50,7 @@ _EXPORTS = {
     "AdviceItem": ".explain",
     "Reason": ".explain",
     "KnowledgeBase": ".explain",
+    "Interview": ".explain",
     "advise": ".explain",
     "Case": ".case",
     "load_case": ".case",
@@ -67,6 +68,7 @@ __all__ = [
     "Case",
     "CaseError",
     "InnoprocError",
+    "Interview",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Problem",

@@ -13,10 +13,48 @@ import errno
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 INTERRUPTED = 130
 BROKEN_PIPE = 141
 CANNOT_WRITE = 74  # EX_IOERR
+
+
+#: what to do first when Ctrl-C ends the command (save the work in progress ...): each returns
+#: a few words for the one line printed, or None
+_hooks: list[Callable[[], str | None]] = []
+#: the words of hooks already run, waiting to be printed on that line
+_notes: list[str] = []
+
+
+@contextmanager
+def on_interrupt(hook: Callable[[], str | None]) -> Iterator[None]:
+    """Run ``hook`` before the command ends if Ctrl-C ends it inside the block.
+
+    Ctrl-C reaches a command two ways: as a signal (the handler below ends the process at once,
+    so it runs the hooks first), or as a key a prompt reads in a raw terminal and turns into a
+    ``KeyboardInterrupt`` (run here, as it leaves the block). Either way the hook runs once and
+    its words join the one line ``innoproc: interrupted`` printed on the way out.
+    """
+    _hooks.append(hook)
+    try:
+        yield
+    except KeyboardInterrupt:
+        _hooks.remove(hook)
+        _run(hook)
+        raise
+    else:
+        _hooks.remove(hook)
+
+
+def _run(hook: Callable[[], str | None]) -> None:
+    try:
+        note = hook()
+    except Exception as exc:  # a hook must not turn Ctrl-C into a traceback
+        note = f"could not finish ({type(exc).__name__}: {exc})"
+    if note:
+        _notes.append(note)
 
 
 def main() -> None:
@@ -54,8 +92,11 @@ def _on_interrupt(signum: int, frame: object) -> None:
 
 
 def _interrupted() -> None:
+    while _hooks:
+        _run(_hooks.pop())
     quiet_stdout()
-    print("innoproc: interrupted", file=sys.stderr)
+    print("innoproc: interrupted" + "".join(f"; {note}" for note in _notes), file=sys.stderr)
+    _notes.clear()
     sys.stderr.flush()
 
 

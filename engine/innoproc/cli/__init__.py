@@ -7,6 +7,7 @@ commands of one area. Importing this package registers them all.
 from . import (  # noqa: F401  (registers the commands)
     advise,
     explain,
+    interview,
     kb,
     kb_diff,
     kb_docs,

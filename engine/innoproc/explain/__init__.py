@@ -5,12 +5,15 @@ May import every layer below it: engine, rules, case, ontology, reading, errors.
 """
 
 from .advice import Advice, AdviceItem, Reason, build_advice
+from .interview import Interview, Question
 from .knowledge_base import KnowledgeBase, advise, default_kb
 
 __all__ = [
     "Advice",
     "AdviceItem",
+    "Interview",
     "KnowledgeBase",
+    "Question",
     "Reason",
     "advise",
     "build_advice",

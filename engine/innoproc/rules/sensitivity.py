@@ -167,15 +167,26 @@ class Sensitivity:
             found = list(dict.fromkeys(int(v) for v in found))  # type: ignore[arg-type]
         return found  # type: ignore[return-value]
 
-    def open_facts(self, facts: Facts) -> dict[str, FactEffect]:
+    def open_facts(self, facts: Facts, unknown: Iterable[str] = ()) -> dict[str, FactEffect]:
         """Every unstated fact that can change the advice on ``facts``, with what it touches,
-        in the order of the rules that read them."""
+        in the order of the rules that read them.
+
+        ``unknown`` names unstated facts that are known to stay unstated (an interview was told
+        "I don't know"): they are never listed, and no witness is built on an answer to them,
+        so a fact that matters only once one of them is answered is not listed either.
+        """
+        staying = frozenset(unknown)
         _, undecided = abstract_status(self.rules, facts)
         candidates: list[str] = []
         for rule in self.rules:
             if rule.id in undecided:
                 for key in sorted(self.reads.get(rule.id, ())):
-                    if key not in facts and key in self._values and key not in candidates:
+                    if (
+                        key not in facts
+                        and key not in staying
+                        and key in self._values
+                        and key not in candidates
+                    ):
                         candidates.append(key)
         runs: dict[frozenset[tuple[str, Any]], dict[str, RuleSpec]] = {}
 
@@ -194,7 +205,7 @@ class Sensitivity:
             redone = {r.then.id for r in cone}
             # the fact alone first: what answering it now does; only if that changes nothing,
             # look for answers to other facts under which it would (and stop at the first)
-            for others in self._contexts(key, facts, undecided):
+            for others in self._contexts(key, facts, undecided, staying):
                 if witness is not None and others:
                     break
                 full = run(others)
@@ -213,9 +224,12 @@ class Sensitivity:
                 found[key] = FactEffect(key, frozenset(adds), frozenset(removes), witness)
         return found
 
-    def _contexts(self, key: str, facts: Facts, undecided: set[str]) -> list[dict[str, FactValue]]:
+    def _contexts(
+        self, key: str, facts: Facts, undecided: set[str], staying: frozenset[str] = frozenset()
+    ) -> list[dict[str, FactValue]]:
         """Answers to other unstated facts under which ``key`` may matter: none at all, then,
-        for each undecided rule reading ``key``, what each of its conjunctions needs."""
+        for each undecided rule reading ``key``, what each of its conjunctions needs (never an
+        answer to a fact in ``staying``)."""
         contexts: list[dict[str, FactValue]] = [{}]
         for rule in self.rules:
             if rule.id not in undecided or key not in self.reads.get(rule.id, ()):
@@ -223,16 +237,22 @@ class Sensitivity:
             for term in self.terms[rule.id]:
                 if not any(_on(lit, key) for lit in term):
                     continue
-                context = self._satisfy(term, facts, key, depth=2)
+                context = self._satisfy(term, facts, key, depth=2, staying=staying)
                 if context is not None and context not in contexts:
                     contexts.append(context)
         return contexts
 
     def _satisfy(
-        self, term: Conjunct, facts: Facts, skip: str, depth: int
+        self,
+        term: Conjunct,
+        facts: Facts,
+        skip: str,
+        depth: int,
+        staying: frozenset[str] = frozenset(),
     ) -> dict[str, FactValue] | None:
         """Answers to unstated facts (other than ``skip``) that make every fact literal of
-        ``term`` true, and try to reach the conclusions it needs; None if the case rules it out."""
+        ``term`` true, and try to reach the conclusions it needs; None if the case (or a fact
+        in ``staying``, which keeps no value) rules it out."""
         chosen: dict[str, FactValue] = {}
         by_key: dict[str, list[SignedTest]] = {}
         for lit in term:
@@ -247,6 +267,8 @@ class Sensitivity:
                 continue
             if any(lit.wants_stated is False for lit in lits):
                 continue  # the term wants it unstated: leave it so
+            if key in staying:
+                return None  # it will stay unstated, so this term cannot hold
             value = next(
                 (v for v in self.answers(key) if all(_lit_holds(lit, v, True) for lit in lits)),
                 None,
@@ -261,7 +283,9 @@ class Sensitivity:
                         if not producer.concludes(lit.test):
                             continue
                         for sub in self.terms[producer.id]:
-                            extra = self._satisfy(sub, {**facts, **chosen}, skip, depth - 1)
+                            extra = self._satisfy(
+                                sub, {**facts, **chosen}, skip, depth - 1, staying
+                            )
                             if extra is not None:
                                 chosen.update(extra)
                                 break
