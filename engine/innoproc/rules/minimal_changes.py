@@ -16,9 +16,9 @@ from itertools import combinations
 
 from innoproc.ontology import FactValue
 
+from .compiled import CompiledRules
 from .dependencies import dependencies
 from .model import RuleSpec
-from .semantics import forward_chain
 
 #: one change: a key and its new value (None: no longer stated)
 Change = tuple[str, FactValue | None]
@@ -77,10 +77,10 @@ def minimal_changes(
 ) -> SearchResult:
     """Up to ``most`` minimal sets of ``options`` (at most one per key) under which ``goal``
     holds of the conclusions reached; ``relevant`` are the conclusions the goal reads."""
-    scope = upstream(rules, relevant)
+    scope = CompiledRules(upstream(rules, relevant))
 
     def works(changes: Sequence[Change]) -> bool:
-        return goal(forward_chain(scope, apply(facts, changes)).keys())
+        return goal(scope.run(apply(facts, changes)).keys())
 
     if works(()):
         return SearchResult((), max_size, max_size, already=True)

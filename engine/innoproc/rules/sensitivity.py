@@ -13,21 +13,23 @@ choice of question. It works in two steps:
    which stating it changes what the rules conclude: first the fact alone, then the fact together
    with answers to other unstated facts that make a rule reading it decidable (one conjunction of
    the rule's normal form at a time). Every listed fact comes with such a witness, checked by
-   :func:`~innoproc.rules.semantics.forward_chain`, the reference semantics the engine agrees with.
+   the reference semantics the engine agrees with (:func:`~innoproc.rules.semantics.forward_chain`,
+   run here with compiled conditions: :class:`~innoproc.rules.compiled.CompiledRules`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from innoproc.ontology import CaseKey, FactValue, Vocabulary
 
 from .cases_space import ABSENT, domain
+from .compiled import CompiledRules
 from .model import All, AnyOf, AtLeast, ConclusionTest, Condition, FactTest, Not, RuleSpec, leaves
 from .normalform import Conjunct, SignedTest, dnf
-from .semantics import Truth, forward_chain
+from .semantics import Truth
 
 Facts = Mapping[str, FactValue]
 
@@ -42,6 +44,7 @@ def abstract_status(rules: Iterable[RuleSpec], facts: Facts) -> tuple[dict[str, 
     ordered = sorted(rules, key=lambda r: (r.stratum, r.ordinal))
     status: dict[str, Truth] = {}
     by_rule: dict[str, Truth] = {}
+    producers = _Producers(ordered)
     for stratum in sorted({r.stratum for r in ordered}):
         layer = [r for r in ordered if r.stratum == stratum]
         for rule in layer:
@@ -50,7 +53,7 @@ def abstract_status(rules: Iterable[RuleSpec], facts: Facts) -> tuple[dict[str, 
         while changed:
             changed = False
             for rule in layer:
-                value = _abstract(rule.when, facts, status, ordered)
+                value = _abstract(rule.when, facts, status, producers)
                 by_rule[rule.id] = value
                 old = status[rule.then.id]
                 new = _join(old, value)
@@ -71,8 +74,23 @@ def _join(old: Truth, value: Truth) -> Truth:
     return False
 
 
+class _Producers:
+    """The conclusions able to satisfy each conclusion test, worked out once per test."""
+
+    def __init__(self, rules: Sequence[RuleSpec]):
+        self.rules = rules
+        self._found: dict[int, tuple[ConclusionTest, tuple[str, ...]]] = {}
+
+    def __call__(self, test: ConclusionTest) -> tuple[str, ...]:
+        found = self._found.get(id(test))
+        if found is None or found[0] is not test:
+            found = (test, tuple(r.then.id for r in self.rules if r.concludes(test)))
+            self._found[id(test)] = found
+        return found[1]
+
+
 def _abstract(
-    condition: Condition, facts: Facts, status: Mapping[str, Truth], rules: list[RuleSpec]
+    condition: Condition, facts: Facts, status: Mapping[str, Truth], producers: _Producers
 ) -> Truth:
     if isinstance(condition, FactTest):
         if condition.key not in facts:
@@ -81,13 +99,13 @@ def _abstract(
             return condition.presence
         return condition.holds(facts[condition.key])
     if isinstance(condition, ConclusionTest):
-        values = [status.get(r.then.id, False) for r in rules if r.concludes(condition)]
+        values = [status.get(c, False) for c in producers(condition)]
         return True if True in values else (None if None in values else False)
     if isinstance(condition, Not):
-        value = _abstract(condition.item, facts, status, rules)
+        value = _abstract(condition.item, facts, status, producers)
         return None if value is None else not value
     assert isinstance(condition, All | AnyOf | AtLeast)
-    values = [_abstract(item, facts, status, rules) for item in condition.items]
+    values = [_abstract(item, facts, status, producers) for item in condition.items]
     if isinstance(condition, All):
         return False if False in values else (None if None in values else True)
     if isinstance(condition, AnyOf):
@@ -130,6 +148,9 @@ class Sensitivity:
         self.tests = tests
         self.terms = {rule.id: dnf(rule.when) for rule in self.rules}
         self.downstream = {key: self._downstream(key) for key in tests}
+        self._all = CompiledRules(self.rules)
+        self._producers: dict[ConclusionTest, tuple[RuleSpec, ...]] = {}
+        self._cones = {key: CompiledRules(cone) for key, cone in self.downstream.items()}
         self._values = {key: self._answers(key) for key in tests if key in vocab.keys}
 
     def _downstream(self, key: str) -> tuple[RuleSpec, ...]:
@@ -152,6 +173,12 @@ class Sensitivity:
                         changed = True
                         break
         return tuple(r for r in self.rules if r.then.id in conclusions)
+
+    def _producers_of(self, test: ConclusionTest) -> tuple[RuleSpec, ...]:
+        found = self._producers.get(test)
+        if found is None:
+            found = self._producers[test] = tuple(r for r in self.rules if r.concludes(test))
+        return found
 
     def answers(self, key: str) -> list[FactValue]:
         """The answers worth trying for ``key``: one per way the rules' tests tell values apart."""
@@ -193,7 +220,7 @@ class Sensitivity:
         def run(extra: dict[str, FactValue]) -> dict[str, RuleSpec]:
             marker = frozenset((k, _hashable(v)) for k, v in extra.items())
             if marker not in runs:
-                runs[marker] = forward_chain(self.rules, {**facts, **extra})
+                runs[marker] = self._all.run({**facts, **extra})
             return runs[marker]
 
         found: dict[str, FactEffect] = {}
@@ -201,8 +228,8 @@ class Sensitivity:
             adds: set[str] = set()
             removes: set[str] = set()
             witness: dict[str, FactValue] | None = None
-            cone = self.downstream[key]
-            redone = {r.then.id for r in cone}
+            cone = self._cones[key]
+            redone = {r.then.id for r in cone.rules}
             # the fact alone first: what answering it now does; only if that changes nothing,
             # look for answers to other facts under which it would (and stop at the first)
             for others in self._contexts(key, facts, undecided, staying):
@@ -213,7 +240,7 @@ class Sensitivity:
                 kept = {c: r for c, r in full.items() if c not in redone}
                 for value in self._values[key]:
                     after = frozenset(
-                        forward_chain(cone, {**facts, **others, key: value}, start=kept)
+                        cone.run({**facts, **others, key: value}, start=kept)
                     )
                     if after != before:
                         adds |= after - before
@@ -279,9 +306,7 @@ class Sensitivity:
         if depth > 0:
             for lit in term:
                 if isinstance(lit.test, ConclusionTest) and not lit.negated:
-                    for producer in self.rules:
-                        if not producer.concludes(lit.test):
-                            continue
+                    for producer in self._producers_of(lit.test):
                         for sub in self.terms[producer.id]:
                             extra = self._satisfy(
                                 sub, {**facts, **chosen}, skip, depth - 1, staying
