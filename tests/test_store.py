@@ -634,3 +634,21 @@ def test_killing_a_batch_leaves_every_case_whole_or_absent(tmp_path, kb):
         assert int(all_runs.rows[0][0].value) == len(entries)
     finally:
         reopened.close()
+
+
+def test_a_query_naming_its_dataset_reads_only_those_graphs(stored, library):
+    """FROM replaces the union of the named graphs (Oxigraph's union option would override it);
+    a FROM in a string, an IRI or a comment, or a variable ?from, does not."""
+    case = next(c for c in library.values() if "trl" in c.facts)
+    pattern = (
+        "PREFIX ipo: <https://w3id.org/innoproc/ontology#> "
+        "SELECT ?case {from_} WHERE {{ ?case ipo:trl ?t }}"
+    )
+    own = pattern.format(from_=f"FROM <{case.iri}>")
+    rows = invoke("query", "--query", own, "--store", str(stored), "-f", "csv").stdout
+    assert rows.strip().splitlines()[1:] == [str(case.iri)]
+    decoy = pattern.format(from_="") + ' # FROM <x>\nLIMIT 1000'
+    everything = invoke("query", "--query", decoy, "--store", str(stored), "-f", "csv").stdout
+    assert len(everything.strip().splitlines()) - 1 == sum(
+        1 for c in library.values() if "trl" in c.facts
+    )

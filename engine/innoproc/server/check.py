@@ -11,11 +11,12 @@ is slow to parse is stopped like one that is slow to run.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from innoproc.store.sparql_text import mentions_keyword
 
 from .errors import bad_query, load_refused, service_refused, update_refused
 
@@ -27,18 +28,9 @@ _FORMS = {
     "DescribeQuery": "DESCRIBE",
 }
 
-# strings (long and short), IRIs and comments: blanked before looking for a keyword
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
-)
-# the keyword, not a variable (?service), a prefixed name (ex:service, service:x) or part of a word
-_SERVICE_WORD = re.compile(r"(?<![\w?$:.\-])SERVICE(?![\w:.\-])", re.IGNORECASE)
-
-
 def mentions_service(text: str) -> bool:
     """Whether ``SERVICE`` stands in the text as a keyword."""
-    return bool(_SERVICE_WORD.search(_OPAQUE.sub(" ", text)))
+    return mentions_keyword(text, "SERVICE")
 
 
 @dataclass(frozen=True)

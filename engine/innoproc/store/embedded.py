@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from innoproc.errors import InnoprocError
 
 from .protocol import DumpFormat, QueryResult, Rows, StoreStats, Term, Triples, escape_iri
+from .sparql_text import names_dataset
 
 _FORMATS = {DumpFormat.nquads: ox.RdfFormat.N_QUADS, DumpFormat.trig: ox.RdfFormat.TRIG}
 
@@ -81,8 +82,12 @@ class EmbeddedStore:
 
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> QueryResult:
         substitutions = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        # the default graph is the union of the named graphs, unless the query names its own
+        # dataset: Oxigraph's union option would silently override FROM
         result = self._store.query(
-            sparql, use_default_graph_as_union=True, substitutions=substitutions or None
+            sparql,
+            use_default_graph_as_union=not names_dataset(sparql),
+            substitutions=substitutions or None,
         )
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
