@@ -174,8 +174,10 @@ def advice_graphs_of(store: TripleStore, case_iris: Iterable[str]) -> dict[str, 
     for start in range(0, len(iris), 500):
         values = " ".join(Term.iri(i).n3() for i in iris[start : start + 500])
         result = store.query(
+            # the bound case first: Oxigraph then looks each case up by the object of
+            # prov:used instead of scanning every advice run of the store (quadratic loading)
             _PREFIXES + "SELECT ?case ?run WHERE { VALUES ?case { " + values + " } "
-            "GRAPH ?run { ?run a ipo:AdviceRun ; prov:used ?case } }"
+            "GRAPH ?run { ?run prov:used ?case . ?run a ipo:AdviceRun } }"
         )
         assert isinstance(result, Rows)
         for case, run in result.rows:
