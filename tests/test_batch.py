@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from innoproc.cli import app
-from innoproc.explain.batch import SMALL_BATCH, advise_files, chunk_size, pool_map
+from innoproc.explain.batch import SMALL_BATCH, advise_files, chunk_size, pool_map, workers_for
 
 from conftest import case_files
 
@@ -31,6 +31,7 @@ def test_pool_map_runs_on_workers_and_keeps_the_order_of_the_items():
 def test_a_small_batch_or_one_worker_runs_in_this_process():
     assert {pid for pid, _ in pool_map(_pid_and, range(5), workers=2)} == {os.getpid()}
     assert {pid for pid, _ in pool_map(_pid_and, range(100), workers=1)} == {os.getpid()}
+    assert workers_for(5, 2) == 1 and workers_for(100, 1) == 1 and workers_for(100, 2) == 2
 
 
 @pytest.mark.parametrize("items, workers", [(1, 2), (10, 2), (1000, 2), (10**6, 8)])

@@ -101,7 +101,7 @@ def advise(
     if len(paths) == 1 and paths == cases:
         print(export(knowledge.advise(knowledge.load_case(paths[0])), fmt.value, options), end="")
         return
-    from innoproc.explain.batch import advise_files, available_cores
+    from innoproc.explain.batch import advise_files, workers_for
 
     render = partial(_render, fmt.value, options)
     pieces = []
@@ -117,7 +117,7 @@ def advise(
     print(_many(pieces, fmt.value, options), end="")
     sys.stdout.flush()  # the rate is for output written, not output lost
     elapsed = time.perf_counter() - started
-    used = min(workers or available_cores(), len(paths))
+    used = workers_for(len(paths), workers)
     err(
         f"{len(paths)} case(s) in {elapsed:.2f} s: {len(paths) / elapsed:,.0f} cases/s "
         f"({used} worker(s))"

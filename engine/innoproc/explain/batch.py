@@ -44,6 +44,14 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def workers_for(items: int, workers: int | None = None) -> int:
+    """The processes a batch of ``items`` runs on: 1 (this one) for a small batch, else
+    ``workers`` (default: every core), never more than there are items."""
+    if items < SMALL_BATCH:
+        return 1
+    return max(1, min(workers or available_cores(), items))
+
+
 def chunk_size(items: int, workers: int) -> int:
     """Enough chunks to keep every worker busy to the end, few enough to keep the overhead low."""
     return max(1, min(64, items // (workers * 4) or 1))
@@ -84,8 +92,8 @@ def pool_map(
     called in this process as each chunk of ``n`` results arrives. One worker, or a small batch,
     runs here without a pool.
     """
-    workers = workers or available_cores()
-    if workers <= 1 or len(items) < SMALL_BATCH:
+    workers = workers_for(len(items), workers)
+    if workers <= 1:
         if setup is not None:
             setup(*setup_args)
         for item in items:
