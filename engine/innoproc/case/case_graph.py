@@ -9,7 +9,7 @@ property at all are reported here, since RDF has no term to carry them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -240,13 +240,24 @@ def literal_problems(graph: Graph, vocab: Vocabulary, source: str, limits: Limit
 
 def graph_to_facts(graph: Graph, subject: Node, vocab: Vocabulary) -> dict[str, FactValue]:
     """The case's facts as plain Python values keyed by case-form key (a validated graph only)."""
+    return facts_from(lambda key: list(graph.objects(subject, key.prop)), vocab)
+
+
+def facts_from(
+    objects_of: Callable[[CaseKey], Sequence[Node]], vocab: Vocabulary
+) -> dict[str, FactValue]:
+    """The facts as plain Python values keyed by case-form key, from the validated objects of
+    each key: the one reading of values for both checks (the graph and SHACL, or the fast
+    table of :mod:`.fast_check`)."""
     facts: dict[str, FactValue] = {}
+    notations_of = vocab.derived("case.notations", _notations)
     for key in vocab.keys.values():
-        objects = list(graph.objects(subject, key.prop))
+        objects = objects_of(key)
         if not objects:
             continue
         if key.is_choice:
-            notations = [n for o in objects if o != RDF.nil if (n := key.notation_of(o))]
+            named = notations_of[key.name]
+            notations = [n for o in objects if o != RDF.nil if (n := named.get(o))]
             if key.multi:
                 order = list(key.values)
                 facts[key.name] = tuple(sorted(notations, key=order.index))
@@ -260,3 +271,11 @@ def graph_to_facts(graph: Graph, subject: Node, vocab: Vocabulary) -> dict[str, 
             value = int(amount) if amount == amount.to_integral_value() else float(amount)
         facts[key.name] = value
     return facts
+
+
+def _notations(vocab: Vocabulary) -> dict[str, dict[Node, str]]:
+    """Key -> individual -> its notation (the first, as ``CaseKey.notation_of`` finds it)."""
+    return {
+        key.name: {iri: n for n, iri in reversed(list(key.values.items()))}
+        for key in vocab.keys.values()
+    }

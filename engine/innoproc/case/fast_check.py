@@ -31,7 +31,7 @@ from rdflib.term import BNode, Node
 from innoproc.errors import Problem
 from innoproc.ontology import IPO, CaseKey, FactValue, Vocabulary
 
-from .case_graph import canonical_number
+from .case_graph import canonical_number, facts_from
 from .validation import (
     _CODES,
     _PRECEDENCE,
@@ -487,35 +487,6 @@ def check_values(
     ]
 
 
-def _notations(vocab: Vocabulary) -> dict[str, dict[Node, str]]:
-    """Key -> individual -> its notation (the first, as ``CaseKey.notation_of`` finds it)."""
-    return {
-        key.name: {iri: n for n, iri in reversed(list(key.values.items()))}
-        for key in vocab.keys.values()
-    }
-
-
 def facts_of(values: Mapping[str, list[Node]], vocab: Vocabulary) -> dict[str, FactValue]:
-    """The facts of checked values, as :func:`case_graph.graph_to_facts` reads them."""
-    facts: dict[str, FactValue] = {}
-    notations_of = vocab.derived("fast-check.notations", _notations)
-    for key in vocab.keys.values():
-        objects = values.get(key.name)
-        if not objects:
-            continue
-        if key.is_choice:
-            named = notations_of[key.name]
-            notations = [n for o in objects if o != RDF.nil if (n := named.get(o))]
-            if key.multi:
-                order = list(key.values)
-                facts[key.name] = tuple(sorted(notations, key=order.index))
-            else:
-                facts[key.name] = notations[0]
-            continue
-        first = objects[0]
-        value = first.toPython() if isinstance(first, Literal) else str(first)
-        if key.kind == "number":
-            amount = Decimal(str(value))
-            value = int(amount) if amount == amount.to_integral_value() else float(amount)
-        facts[key.name] = value
-    return facts
+    """The facts of checked values, read as :func:`case_graph.graph_to_facts` reads a graph."""
+    return facts_from(lambda key: values.get(key.name, []), vocab)

@@ -39,7 +39,7 @@ class Reason:
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
-            "facts": {key: _plain(value) for key, value in self.facts},
+            "facts": {key: plain_value(value) for key, value in self.facts},
             "premises": [p.to_dict() for p in self.premises],
             "absent": list(self.absent),
         }
@@ -80,7 +80,7 @@ class AdviceItem:
     @property
     def weight(self) -> int:
         """How much the item matters: the highest severity among itself and what it answers."""
-        return max((_SEVERITY_RANK.get(i.severity or "", 0) for i in self.chain()), default=0)
+        return max((SEVERITY_RANK.get(i.severity or "", 0) for i in self.chain()), default=0)
 
     def chain(self) -> Iterator[AdviceItem]:
         """This item and every item it rests on, depth first, each once."""
@@ -278,7 +278,8 @@ def build_advice(
     )
 
 
-_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+#: severities in order, for ranking (advice items and open questions)
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 
 def _choose_among_alternatives(
@@ -300,5 +301,6 @@ def _choose_among_alternatives(
     return [chosen.get(i.id, i) for i in recommendations if i.id not in folded]
 
 
-def _plain(value: FactValue | None) -> Any:
+def plain_value(value: FactValue | None) -> Any:
+    """A fact value as JSON has it (a list for a list key)."""
     return list(value) if isinstance(value, tuple) else value

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from innoproc.engine import DEFAULT_BACKEND
 from innoproc.errors import CaseError
 
 from .advice import Advice
@@ -140,15 +141,15 @@ _worker: dict[str, Any] = {}
 
 
 def _set_up_worker(
-    folder: Path | None, render: Callable[[Advice], Any], engine: str = "experta"
+    folder: Path | None, render: Callable[[Advice], Any], engine: str = DEFAULT_BACKEND
 ) -> None:
     kb = _worker.get("kb")
     if kb is None or kb.engine_name != engine or (folder is not None and kb.folder != folder):
         from .knowledge_base import default_kb
 
-        if folder is None and engine == default_kb().engine_name:
+        if folder is None and engine == DEFAULT_BACKEND:
             kb = default_kb()
-        else:
+        else:  # load only the KB asked for, not the default one first
             kb = KnowledgeBase.load(folder, engine=engine)
     _worker.update(kb=kb, render=render)
 

@@ -84,12 +84,8 @@ def explain(advice: Advice, given: str) -> Explanation:
             raise UnknownTargetError(f"{target.describe()} was not concluded on this case{hint}")
     case = advice.case
     seen: dict[str, FactSource] = {}
-    for link in _chain(item):
+    for link in item.chain():
         for key, value in link.because.facts:
             if key not in seen:
                 seen[key] = FactSource(key, value, case.source, case.lines.get(key))
     return Explanation(item, tuple(seen.values()))
-
-
-def _chain(item: AdviceItem) -> Iterator[AdviceItem]:
-    yield from item.chain()

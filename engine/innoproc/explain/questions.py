@@ -14,10 +14,10 @@ from innoproc.ontology import FactValue, Vocabulary
 from innoproc.rules import RuleSpec
 from innoproc.rules.sensitivity import FactEffect
 
+from .advice import SEVERITY_RANK
+
 if TYPE_CHECKING:
     from .advice import Advice
-
-_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class OpenQuestion:
     def weight(self) -> tuple[int, int]:
         """How decisive the question is: the gravest severity it can touch, then how many
         items it can touch (the interview asks the heaviest first)."""
-        gravest = max((_SEVERITY_RANK.get(i.severity or "", 0) for i in self.items), default=0)
+        gravest = max((SEVERITY_RANK.get(i.severity or "", 0) for i in self.items), default=0)
         return gravest, len(self.items)
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from innoproc.ontology import FactValue
 from innoproc.rules.minimal_changes import Change, SearchResult, minimal_changes, upstream
 from innoproc.rules.model import FactTest, leaves
 
+from .advice import plain_value
 from .targets import Target, resolve_target
 from .why_not import WhyNot, why_not
 
@@ -52,7 +53,11 @@ class WhatIf:
         return {
             "case": self.before.case.id,
             "changes": [
-                {"key": key, "before": _plain(self.before.case.facts.get(key)), "after": _plain(v)}
+                {
+                    "key": key,
+                    "before": plain_value(self.before.case.facts.get(key)),
+                    "after": plain_value(v),
+                }
                 for key, v in self.changes
             ],
             "items": [
@@ -76,7 +81,7 @@ class WhatIf:
 
 def changed_mapping(advice: Advice, changes: Mapping[str, FactValue | None]) -> dict[str, Any]:
     """The case form of the advised case with ``changes`` made (None: no longer stated)."""
-    form: dict[str, Any] = {k: _plain(v) for k, v in advice.case.facts.items()}
+    form: dict[str, Any] = {k: plain_value(v) for k, v in advice.case.facts.items()}
     for key, value in changes.items():
         if key == "id":
             raise CaseError(
@@ -85,7 +90,7 @@ def changed_mapping(advice: Advice, changes: Mapping[str, FactValue | None]) -> 
         if value is None:
             form.pop(key, None)
         else:
-            form[key] = _plain(value)
+            form[key] = plain_value(value)
     return form
 
 
@@ -173,7 +178,7 @@ class ChangeSearch:
             "keys": list(self.keys),
             "complete_up_to": self.result.complete_up_to,
             "solutions": [
-                [{"key": key, "value": _plain(value)} for key, value in solution]
+                [{"key": key, "value": plain_value(value)} for key, value in solution]
                 for solution in self.result.solutions
             ],
         }
@@ -204,9 +209,5 @@ def search_changes(
         hit = any(c in wanted for c in reached)
         return hit if goal == "obtain" else not hit
 
-    result = minimal_changes(kb.rules, facts, options, reached_goal, wanted, budget=budget)
+    result = minimal_changes(scope, facts, options, reached_goal, budget=budget)
     return ChangeSearch(goal, target, result, keys)
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value

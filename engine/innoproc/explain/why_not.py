@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from innoproc.rules import RuleSpec
 from innoproc.rules.model import All, AnyOf, AtLeast, ConclusionTest, FactTest, Not
 from innoproc.rules.semantics import forward_chain
 from innoproc.rules.trace import NodeTrace, RuleTrace, trace_rules
 
+from .advice import plain_value
 from .targets import Target, resolve_target
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def node_dict(node: NodeTrace) -> dict[str, Any]:
     if isinstance(condition, FactTest):
         data["test"] = condition.describe()
         data["key"] = condition.key
-        data["found"] = _plain(node.found) if node.stated else None
+        data["found"] = plain_value(node.found) if node.stated else None
         data["stated"] = node.stated
     elif isinstance(condition, ConclusionTest):
         data["test"] = condition.describe()
@@ -93,10 +93,3 @@ def node_dict(node: NodeTrace) -> dict[str, Any]:
 
 def _truth(value: bool | None) -> str:
     return "unknown" if value is None else ("true" if value else "false")
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-__all__ = ["RuleSpec", "WhyNot", "node_dict", "rule_trace_dict", "why_not"]

@@ -66,21 +66,21 @@ def apply(facts: Mapping[str, FactValue], changes: Sequence[Change]) -> dict[str
 
 
 def minimal_changes(
-    rules: Sequence[RuleSpec],
+    scope: Sequence[RuleSpec],
     facts: Mapping[str, FactValue],
     options: Sequence[Change],
     goal: Callable[[Collection[str]], bool],
-    relevant: Collection[str],
     most: int = 5,
     max_size: int = 4,
     budget: float = 1.5,
 ) -> SearchResult:
     """Up to ``most`` minimal sets of ``options`` (at most one per key) under which ``goal``
-    holds of the conclusions reached; ``relevant`` are the conclusions the goal reads."""
-    scope = CompiledRules(upstream(rules, relevant))
+    holds of the conclusions reached; ``scope`` are the rules upstream of the conclusions the
+    goal reads (:func:`upstream`): no other rule can change whether it holds."""
+    compiled = CompiledRules(scope)
 
     def works(changes: Sequence[Change]) -> bool:
-        return goal(scope.run(apply(facts, changes)).keys())
+        return goal(compiled.run(apply(facts, changes)).keys())
 
     if works(()):
         return SearchResult((), max_size, max_size, already=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 from innoproc.ontology import CaseKey, FactValue, Vocabulary
 
-from .cases_space import ABSENT, domain
+from .cases_space import ABSENT, domain, holds
 from .compiled import CompiledRules
 from .model import All, AnyOf, AtLeast, ConclusionTest, Condition, FactTest, Not, RuleSpec, leaves
 from .normalform import Conjunct, SignedTest, dnf
@@ -34,7 +34,9 @@ from .semantics import Truth
 Facts = Mapping[str, FactValue]
 
 
-def abstract_status(rules: Iterable[RuleSpec], facts: Facts) -> tuple[dict[str, Truth], set[str]]:
+def abstract_status(
+    rules: Iterable[RuleSpec], facts: Facts, producers: Producers | None = None
+) -> tuple[dict[str, Truth], set[str]]:
     """Each conclusion's status over every completion of the case, and the undecided rules.
 
     Status True: reached whatever the unstated facts turn out to be; False: reached on none;
@@ -44,7 +46,7 @@ def abstract_status(rules: Iterable[RuleSpec], facts: Facts) -> tuple[dict[str, 
     ordered = sorted(rules, key=lambda r: (r.stratum, r.ordinal))
     status: dict[str, Truth] = {}
     by_rule: dict[str, Truth] = {}
-    producers = _Producers(ordered)
+    producers = producers or Producers(ordered)
     for stratum in sorted({r.stratum for r in ordered}):
         layer = [r for r in ordered if r.stratum == stratum]
         for rule in layer:
@@ -74,23 +76,23 @@ def _join(old: Truth, value: Truth) -> Truth:
     return False
 
 
-class _Producers:
-    """The conclusions able to satisfy each conclusion test, worked out once per test."""
+class Producers:
+    """The rules able to satisfy each conclusion test, worked out once per test."""
 
     def __init__(self, rules: Sequence[RuleSpec]):
         self.rules = rules
-        self._found: dict[int, tuple[ConclusionTest, tuple[str, ...]]] = {}
+        self._found: dict[int, tuple[ConclusionTest, tuple[RuleSpec, ...]]] = {}
 
-    def __call__(self, test: ConclusionTest) -> tuple[str, ...]:
+    def __call__(self, test: ConclusionTest) -> tuple[RuleSpec, ...]:
         found = self._found.get(id(test))
         if found is None or found[0] is not test:
-            found = (test, tuple(r.then.id for r in self.rules if r.concludes(test)))
+            found = (test, tuple(r for r in self.rules if r.concludes(test)))
             self._found[id(test)] = found
         return found[1]
 
 
 def _abstract(
-    condition: Condition, facts: Facts, status: Mapping[str, Truth], producers: _Producers
+    condition: Condition, facts: Facts, status: Mapping[str, Truth], producers: Producers
 ) -> Truth:
     if isinstance(condition, FactTest):
         if condition.key not in facts:
@@ -99,7 +101,7 @@ def _abstract(
             return condition.presence
         return condition.holds(facts[condition.key])
     if isinstance(condition, ConclusionTest):
-        values = [status.get(c, False) for c in producers(condition)]
+        values = [status.get(r.then.id, False) for r in producers(condition)]
         return True if True in values else (None if None in values else False)
     if isinstance(condition, Not):
         value = _abstract(condition.item, facts, status, producers)
@@ -149,7 +151,7 @@ class Sensitivity:
         self.terms = {rule.id: dnf(rule.when) for rule in self.rules}
         self.downstream = {key: self._downstream(key) for key in tests}
         self._all = CompiledRules(self.rules)
-        self._producers: dict[ConclusionTest, tuple[RuleSpec, ...]] = {}
+        self._producers = Producers(self.rules)
         self._cones = {key: CompiledRules(cone) for key, cone in self.downstream.items()}
         self._values = {key: self._answers(key) for key in tests if key in vocab.keys}
 
@@ -174,12 +176,6 @@ class Sensitivity:
                         break
         return tuple(r for r in self.rules if r.then.id in conclusions)
 
-    def _producers_of(self, test: ConclusionTest) -> tuple[RuleSpec, ...]:
-        found = self._producers.get(test)
-        if found is None:
-            found = self._producers[test] = tuple(r for r in self.rules if r.concludes(test))
-        return found
-
     def answers(self, key: str) -> list[FactValue]:
         """The answers worth trying for ``key``: one per way the rules' tests tell values apart."""
         return self._values.get(key, [])
@@ -203,7 +199,7 @@ class Sensitivity:
         so a fact that matters only once one of them is answered is not listed either.
         """
         staying = frozenset(unknown)
-        _, undecided = abstract_status(self.rules, facts)
+        _, undecided = abstract_status(self.rules, facts, self._producers)
         candidates: list[str] = []
         for rule in self.rules:
             if rule.id in undecided:
@@ -239,9 +235,7 @@ class Sensitivity:
                 before = frozenset(full)
                 kept = {c: r for c, r in full.items() if c not in redone}
                 for value in self._values[key]:
-                    after = frozenset(
-                        cone.run({**facts, **others, key: value}, start=kept)
-                    )
+                    after = frozenset(cone.run({**facts, **others, key: value}, start=kept))
                     if after != before:
                         adds |= after - before
                         removes |= before - after
@@ -289,7 +283,7 @@ class Sensitivity:
             if key == skip:
                 continue
             if key in facts:
-                if not all(_lit_holds(lit, facts[key], True) for lit in lits):
+                if not all(holds(lit, {key: facts[key]}, {}) for lit in lits):
                     return None
                 continue
             if any(lit.wants_stated is False for lit in lits):
@@ -297,7 +291,7 @@ class Sensitivity:
             if key in staying:
                 return None  # it will stay unstated, so this term cannot hold
             value = next(
-                (v for v in self.answers(key) if all(_lit_holds(lit, v, True) for lit in lits)),
+                (v for v in self.answers(key) if all(holds(lit, {key: v}, {}) for lit in lits)),
                 None,
             )
             if value is None:
@@ -306,7 +300,7 @@ class Sensitivity:
         if depth > 0:
             for lit in term:
                 if isinstance(lit.test, ConclusionTest) and not lit.negated:
-                    for producer in self._producers_of(lit.test):
+                    for producer in self._producers(lit.test):
                         for sub in self.terms[producer.id]:
                             extra = self._satisfy(
                                 sub, {**facts, **chosen}, skip, depth - 1, staying
@@ -322,15 +316,6 @@ class Sensitivity:
 
 def _on(lit: SignedTest, key: str) -> bool:
     return isinstance(lit.test, FactTest) and lit.test.key == key
-
-
-def _lit_holds(lit: SignedTest, value: FactValue, stated: bool) -> bool:
-    test = lit.test
-    assert isinstance(test, FactTest)
-    wants = lit.wants_stated
-    if wants is not None:
-        return stated == wants
-    return test.holds(value) != lit.negated
 
 
 def _list_answers(spec: CaseKey, tests: list[FactTest]) -> list[FactValue]:

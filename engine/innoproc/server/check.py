@@ -28,6 +28,7 @@ _FORMS = {
     "DescribeQuery": "DESCRIBE",
 }
 
+
 def mentions_service(text: str) -> bool:
     """Whether ``SERVICE`` stands in the text as a keyword."""
     return mentions_keyword(text, "SERVICE")

@@ -15,6 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from innoproc.store.protocol import XSD_STRING, QueryResult, Rows, Term, Triples
+from innoproc.store.queries import PREFIXES  # the prefixes of the library, one list
 
 from .errors import Refused
 
@@ -44,20 +45,6 @@ GRAPH_FORMATS = (
     ResultFormat("ntriples", "application/n-triples", ("text/plain",)),
     ResultFormat("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
 )
-
-#: prefixes written at the head of a Turtle answer
-TURTLE_PREFIXES = {
-    "ipo": "https://w3id.org/innoproc/ontology#",
-    "clause": "https://w3id.org/innoproc/clause/",
-    "case": "https://w3id.org/innoproc/case/",
-    "rule": "https://w3id.org/innoproc/kb/rule/",
-    "advice": "https://w3id.org/innoproc/advice/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
 
 
 def formats_for(form: str) -> tuple[ResultFormat, ...]:
@@ -224,7 +211,7 @@ def _graph(result: Triples, name: str) -> bytes:
         "rdfxml": ox.RdfFormat.RDF_XML,
     }
     triples = [ox.Triple(*(_to_ox(term) for term in triple)) for triple in result.triples]
-    prefixes = TURTLE_PREFIXES if name == "turtle" else None
+    prefixes = PREFIXES if name == "turtle" else None
     written = ox.serialize(triples, format=formats[name], prefixes=prefixes)
     assert written is not None
     return written

@@ -81,7 +81,7 @@ class EmbeddedStore:
     # -- reading -------------------------------------------------------------------------------
 
     def query(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> QueryResult:
-        substitutions = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        substitutions = {ox.Variable(k): term_to_ox(v) for k, v in (bindings or {}).items()}
         # the default graph is the union of the named graphs, unless the query names its own
         # dataset: Oxigraph's union option would silently override FROM
         result = self._store.query(
@@ -94,12 +94,15 @@ class EmbeddedStore:
         if isinstance(result, ox.QuerySolutions):
             variables = tuple(v.value for v in result.variables)
             rows = tuple(
-                tuple(_from_ox(t) if t is not None else None for t in solution)
+                tuple(term_from_ox(t) if t is not None else None for t in solution)
                 for solution in result
             )
             return Rows(variables, rows)
         return Triples(
-            tuple((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in result)
+            tuple(
+                (term_from_ox(t.subject), term_from_ox(t.predicate), term_from_ox(t.object))
+                for t in result
+            )
         )
 
     def graph_names(self) -> Sequence[str]:
@@ -129,7 +132,8 @@ class EmbeddedStore:
 _OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
-def _from_ox(term: _OxTerm) -> Term:
+def term_from_ox(term: _OxTerm) -> Term:
+    """A pyoxigraph term as the store protocol's :class:`Term` (embedded and remote stores)."""
     if isinstance(term, ox.NamedNode):
         return Term("iri", term.value)
     if isinstance(term, ox.BlankNode):
@@ -139,7 +143,8 @@ def _from_ox(term: _OxTerm) -> Term:
     return Term("triple", str(term))
 
 
-def _to_ox(term: Term) -> _OxTerm:
+def term_to_ox(term: Term) -> _OxTerm:
+    """A :class:`Term` as a pyoxigraph term (a quoted triple cannot be one)."""
     if term.kind == "iri":
         return ox.NamedNode(term.value)
     if term.kind == "bnode":

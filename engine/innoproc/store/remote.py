@@ -42,7 +42,6 @@ from typing import Any, BinaryIO
 from innoproc.errors import InnoprocError
 
 from .protocol import (
-    XSD_STRING,
     DumpFormat,
     QueryResult,
     Rows,
@@ -193,12 +192,14 @@ class RemoteStore:
         """Every named graph, read with one SELECT (any SPARQL server answers it)."""
         import pyoxigraph as ox
 
+        from .embedded import term_to_ox
+
         found = self.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
         assert isinstance(found, Rows)
         quads = []
         for graph, *spo in found.rows:
-            subject, predicate, obj = (_to_ox(term) for term in spo if term is not None)
-            quads.append(ox.Quad(subject, predicate, obj, _to_ox(graph)))  # type: ignore[arg-type]
+            subject, predicate, obj = (term_to_ox(term) for term in spo if term is not None)
+            quads.append(ox.Quad(subject, predicate, obj, term_to_ox(graph)))  # type: ignore[arg-type]
         syntax = ox.RdfFormat.N_QUADS if fmt is DumpFormat.nquads else ox.RdfFormat.TRIG
         ox.serialize(quads, out, format=syntax)
 
@@ -240,36 +241,14 @@ def _json_term(value: Mapping[str, str]) -> Term:
 def _from_ntriples(body: bytes) -> Triples:
     import pyoxigraph as ox
 
+    from .embedded import term_from_ox
+
     triples = []
     for triple in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
         triples.append(
-            tuple(_from_ox(t) for t in (triple.subject, triple.predicate, triple.object))
+            tuple(term_from_ox(t) for t in (triple.subject, triple.predicate, triple.object))
         )
     return Triples(tuple(triples))  # type: ignore[arg-type]
-
-
-def _from_ox(term: Any) -> Term:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return Term.iri(term.value)
-    if isinstance(term, ox.BlankNode):
-        return Term("bnode", term.value)
-    if isinstance(term, ox.Literal):
-        return Term("literal", term.value, term.datatype.value, term.language)
-    return Term("triple", str(term))
-
-
-def _to_ox(term: Term) -> Any:
-    import pyoxigraph as ox
-
-    if term.kind == "iri":
-        return ox.NamedNode(term.value)
-    if term.kind == "bnode":
-        return ox.BlankNode(term.value)
-    if term.language:
-        return ox.Literal(term.value, language=term.language)
-    return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype or XSD_STRING))
 
 
 __all__ = ["RemoteStore", "RemoteStoreError", "endpoints"]
