@@ -475,6 +475,26 @@ def test_readding_replaces_and_remove_removes(tmp_path):
     assert "cases\t0" in after and "advice by KB" not in after
 
 
+def test_stats_survive_a_table_file_vanishing_while_counted(tmp_path, monkeypatch):
+    """RocksDB deletes compacted files in the background; `stats` must not fail on one."""
+    from innoproc.store import embedded
+
+    store = embedded.EmbeddedStore(tmp_path / "store")
+    try:
+        real_walk = os.walk
+
+        def walk_with_a_ghost(folder):
+            for root, dirs, files in real_walk(folder):
+                yield root, dirs, [*files, "000099.sst"]
+
+        monkeypatch.setattr(embedded.os, "walk", walk_with_a_ghost)
+        stats = store.stats()
+        monkeypatch.setattr(embedded.os, "walk", real_walk)
+        assert stats.size_bytes == store.stats().size_bytes > 0
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("fmt, suffix", [("nquads", ".nq"), ("trig", ".trig")])
 def test_export_and_import_round_trip(stored, tmp_path, fmt, suffix):
     dump = tmp_path / f"library{suffix}"

@@ -112,11 +112,7 @@ class EmbeddedStore:
         self._store.dump(out, _FORMATS[fmt])
 
     def stats(self) -> StoreStats:
-        size = sum(
-            (Path(root) / name).stat().st_size
-            for root, _, files in os.walk(self.folder)
-            for name in files
-        )
+        size = _folder_size(self.folder)
         graphs = sum(1 for _ in self._store.named_graphs())
         return StoreStats(quads=len(self._store), graphs=graphs, size_bytes=size)
 
@@ -127,6 +123,23 @@ class EmbeddedStore:
     def close(self) -> None:
         self._store.flush()
         del self._store
+
+
+def _folder_size(folder: Path) -> int:
+    """Bytes in the store's folder, tolerating files that vanish while we count.
+
+    RocksDB compacts in background threads: a table file listed by `os.walk`
+    can be deleted before it is measured, so a missing file counts as 0
+    rather than failing `stats` (seen on CI after `store add` replaced a case).
+    """
+    size = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                size += (Path(root) / name).stat().st_size
+            except FileNotFoundError:
+                continue
+    return size
 
 
 _OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
