@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from innoproc.cli import app as cli
 from innoproc.store.protocol import Rows, Term, Triples
-from innoproc.store.remote import RemoteStore, RemoteStoreError, endpoints
+from innoproc.store.remote import RemoteStore, RemoteStoreError, endpoints, update_endpoint
 
 from conftest import CASES
 
@@ -147,8 +147,13 @@ def test_an_update_is_refused_before_it_reaches_the_server(remote, library):
     assert stored_ids(remote) == set(library)
 
 
-def test_adding_again_replaces_and_remove_deletes(remote, library):
+@pytest.mark.parametrize("writes", ["update", "graph-store"])
+def test_adding_again_replaces_and_remove_deletes(remote, library, writes, monkeypatch):
+    """Both ways of writing: one SPARQL Update request, or a Graph Store request per graph."""
+    if writes == "graph-store":
+        monkeypatch.setenv("INNOPROC_UPDATE_ENDPOINT", "none")
     store = RemoteStore(remote)
+    assert (store.update_url is None) == (writes == "graph-store")
     before = store.stats()
     assert invoke("store", "add", "--store", remote, str(CASES / f"{YOKE}.yaml")).exit_code == 0
     assert store.stats() == before  # the same graphs, replaced, not added to
@@ -159,6 +164,38 @@ def test_adding_again_replaces_and_remove_deletes(remote, library):
     assert store.stats().quads < before.quads
     assert invoke("store", "add", "--store", remote, str(CASES / f"{YOKE}.yaml")).exit_code == 0
     assert store.stats() == before
+
+
+def test_a_write_refused_half_way_leaves_every_graph_as_it_was(remote):
+    """The graphs of one call travel in one update: a bad second graph keeps the first as well."""
+    store = RemoteStore(remote)
+    case_graph = f"{CASE_NS}{YOKE}"
+
+    def triples() -> set[str]:
+        rows = store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{case_graph}> {{ ?s ?p ?o }} }}")
+        assert isinstance(rows, Rows)
+        return {" ".join(str(term) for term in row) for row in rows.rows}
+
+    before = triples()
+    assert before
+    replacement = "<urn:x:s> <urn:x:p> <urn:x:o> .\n"
+    with pytest.raises(RemoteStoreError, match="HTTP 400"):
+        store.replace_graphs({case_graph: replacement, "urn:x:graph": "<urn:x:s> <broken"})
+    assert triples() == before
+    assert "urn:x:graph" not in store.graph_names()
+
+
+def test_the_update_endpoint_follows_from_the_url(monkeypatch):
+    monkeypatch.delenv("INNOPROC_UPDATE_ENDPOINT", raising=False)
+    assert update_endpoint("http://h:7878") == "http://h:7878/update"
+    assert update_endpoint("http://h:7878/query") == "http://h:7878/update"
+    assert update_endpoint("http://h:3030/lib/query") == "http://h:3030/lib/update"
+    assert update_endpoint("http://h:8890/sparql") is None  # Virtuoso: large updates refused
+    assert update_endpoint("http://h/repo") is None
+    monkeypatch.setenv("INNOPROC_UPDATE_ENDPOINT", "http://h/u")
+    assert update_endpoint("http://h/repo") == "http://h/u"
+    monkeypatch.setenv("INNOPROC_UPDATE_ENDPOINT", "none")
+    assert update_endpoint("http://h:7878") is None
 
 
 def test_export_from_the_server_imports_into_an_embedded_store(remote, tmp_path):

@@ -22,10 +22,15 @@ the union of the named graphs as their default graph (the store's contract): Oxi
 for it per query (``union-default-graph``); other servers must be configured so (Fuseki:
 ``tdb2:unionDefaultGraph true``).
 
-Only the URLs above are ever contacted: redirects are not followed. Each named graph is written
-in its own request, so unlike the embedded store a write of several graphs is not one
-transaction: a case's graph is written before its advice graph, and a case interrupted between
-the two keeps its previous advice until it is added again.
+Writes are one transaction where the server has a SPARQL 1.1 Update endpoint the URL tells us
+(Oxigraph's ``/update``, Fuseki's ``.../DATASET/update``, or ``INNOPROC_UPDATE_ENDPOINT``): the
+graphs a call drops and writes travel as one update request (``DROP SILENT GRAPH`` ...; one
+``INSERT DATA``), which the SPARQL 1.1 Update specification asks a server to apply atomically and
+both servers do. Elsewhere each named graph is its own Graph Store request, so a write of several
+graphs is not one transaction: a case's graph is written before its advice graph, and a case
+interrupted between the two keeps its previous advice until it is added again.
+
+Only the URLs above are ever contacted: redirects are not followed.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from .protocol import (
     StoreStats,
     Term,
     Triples,
+    escape_iri,
 )
 
 _RESULTS_JSON = "application/sparql-results+json"
@@ -66,6 +72,28 @@ class RemoteStoreError(InnoprocError):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None  # a redirect is answered as the error it is, never followed
+
+
+def update_endpoint(url: str) -> str | None:
+    """The SPARQL 1.1 Update endpoint that makes a write one transaction, if the URL tells it.
+
+    Only for servers whose update endpoint is known by rule (Oxigraph, Fuseki) or named by
+    ``INNOPROC_UPDATE_ENDPOINT`` (``none``: use the Graph Store protocol even there); Virtuoso's
+    ``/sparql`` also takes updates but refuses large ones, so it (and any other server) is
+    written through the Graph Store protocol.
+    """
+    named = os.environ.get("INNOPROC_UPDATE_ENDPOINT", "")
+    if named:
+        return None if named.lower() == "none" else named
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path.rstrip("/")
+    if path in ("", "/query"):
+        new_path = "/update"
+    elif path.endswith("/query"):
+        new_path = path.removesuffix("/query") + "/update"
+    else:
+        return None
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
 
 
 def endpoints(url: str) -> tuple[str, str, bool]:
@@ -95,6 +123,7 @@ class RemoteStore:
         self.location = url
         self.timeout = timeout
         self.query_url, self.graph_store_url, self._oxigraph = endpoints(url)
+        self.update_url = update_endpoint(url)
         self._opener = urllib.request.build_opener(_NoRedirect())
 
     # -- HTTP ------------------------------------------------------------------------------------
@@ -130,7 +159,27 @@ class RemoteStore:
 
     # -- writing -------------------------------------------------------------------------------
 
+    def _update(self, operations: list[str]) -> None:
+        """Send ``operations`` as one SPARQL Update request: all of it is applied or none."""
+        if operations:
+            body = " ;\n".join(operations).encode("utf-8")
+            headers = {"Content-Type": "application/sparql-update; charset=utf-8"}
+            assert self.update_url is not None
+            self._request("POST", self.update_url, body, headers)
+
     def replace_graphs(self, graphs: Mapping[str, str], drop: Iterable[str] = ()) -> None:
+        if self.update_url is not None:
+            names = dict.fromkeys([*drop, *graphs])
+            operations = [f"DROP SILENT GRAPH <{escape_iri(name)}>" for name in names]
+            written = "\n".join(
+                f"GRAPH <{escape_iri(name)}> {{\n{body}\n}}"
+                for name, body in graphs.items()
+                if body.strip()
+            )
+            if written:
+                operations.append(f"INSERT DATA {{\n{written}\n}}")
+            self._update(operations)
+            return
         for name in dict.fromkeys(drop):
             if name not in graphs:
                 self._request("DELETE", self._graph_url(name), missing_ok=True)
@@ -142,6 +191,9 @@ class RemoteStore:
                 self._request("DELETE", self._graph_url(name), missing_ok=True)
 
     def drop_graphs(self, names: Iterable[str]) -> None:
+        if self.update_url is not None:
+            self._update([f"DROP SILENT GRAPH <{escape_iri(n)}>" for n in dict.fromkeys(names)])
+            return
         for name in dict.fromkeys(names):
             self._request("DELETE", self._graph_url(name), missing_ok=True)
 
