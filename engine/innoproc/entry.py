@@ -62,7 +62,7 @@ def main() -> None:
     # the import machinery (where Python would swallow it), in typer, or in a command
     signal.signal(signal.SIGINT, _on_interrupt)
     try:
-        from innoproc.cli import app
+        from innoproc.cli.app import app  # the commands' modules are imported as they run
 
         app(prog_name="innoproc")
     except KeyboardInterrupt:

@@ -1,22 +1,26 @@
 """The ``innoproc`` command line, on top of every other layer.
 
 :mod:`.app` holds the typer application and what all commands share; each other module adds the
-commands of one area. Importing this package registers them all.
+commands of one area. ``from innoproc.cli import app`` registers them all; the console script
+imports :mod:`.app` alone, and a command's module is imported when the command runs
+(:mod:`.lazy`).
 """
 
-from . import (  # noqa: F401  (registers the commands)
-    advise,
-    explain,
-    interview,
-    kb,
-    kb_diff,
-    kb_docs,
-    kb_test,
-    query,
-    report,
-    serve,
-    store,
-)
-from .app import app
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import app
 
 __all__ = ["app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from .app import app
+        from .lazy import load_all
+
+        load_all()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
