@@ -114,6 +114,12 @@ class LazyGroup(TyperGroup):
             self.commands[name] = command
         self.commands.update(built)  # anything registered without a place in the table
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from .rich_help import import_rich_help
+
+        import_rich_help()  # typer's rich layout, without the rich modules it does not use here
+        super().format_help(ctx, formatter)
+
     def get_params(self, ctx: Any) -> Any:
         plain_conversions(self)  # the group's own options (--version, --no-cache, --help)
         return super().get_params(ctx)
