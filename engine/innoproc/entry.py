@@ -62,8 +62,10 @@ def main() -> None:
     # the import machinery (where Python would swallow it), in typer, or in a command
     signal.signal(signal.SIGINT, _on_interrupt)
     try:
-        from innoproc.cli.app import app  # the commands' modules are imported as they run
+        from innoproc.cli import app
+        from innoproc.cli.lazy import commands_on_demand
 
+        commands_on_demand()  # a command's module is imported when it runs
         app(prog_name="innoproc")
     except KeyboardInterrupt:
         _interrupted()

@@ -6,10 +6,10 @@ others. The group below knows each command's name, module and the first paragrap
 (:data:`COMMANDS`), so ``innoproc --help`` lists every command without importing any; running
 a command (or asking for its own help) imports its module, and typer builds it then.
 
-``from innoproc.cli import app`` still registers every command at once (the package's
-``__getattr__``), as the tests and anyone using the typer application expect; the console
-script imports :mod:`innoproc.cli.app` alone. A test holds :data:`COMMANDS` to the commands'
-own docstrings, so the list shown cannot drift from them.
+Only the console script asks for that (:func:`commands_on_demand`): otherwise the group imports
+every command module when it is built, so ``innoproc.cli.app`` run or inspected in-process (by
+the tests, by anyone using the typer application) has every command, as before. A test holds
+:data:`COMMANDS` to the commands' own docstrings, so the list shown cannot drift from them.
 """
 
 from __future__ import annotations
@@ -83,6 +83,15 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(m for ms, _ in COMMANDS.values() for m in ms))
 
 
+_on_demand = False
+
+
+def commands_on_demand() -> None:
+    """Import each command's module only when the command runs (the console script's choice)."""
+    global _on_demand
+    _on_demand = True
+
+
 def _loaded(name: str) -> bool:
     return all(f"{__package__}.{module}" in sys.modules for module in COMMANDS[name][0])
 
@@ -105,6 +114,11 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        if not _on_demand and not all(map(_loaded, COMMANDS)):
+            load_all()
+            from .app import app
+
+            self.commands.update(typer.main.get_group(app).commands)
         built = dict(self.commands)
         self.commands.clear()
         for name, (_, help_text) in COMMANDS.items():
