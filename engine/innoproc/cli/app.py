@@ -116,8 +116,8 @@ def main(
         bool,
         typer.Option(
             "--no-cache",
-            help="Check the knowledge base again rather than use the cache of checked KBs "
-            "(the same as INNOPROC_CACHE=off).",
+            help="Read the ontology and check the knowledge base again rather than use the "
+            "caches of them (the same as INNOPROC_CACHE=off).",
         ),
     ] = False,
 ) -> None:
