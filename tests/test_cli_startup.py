@@ -15,14 +15,17 @@ from typing import Any
 
 import pytest
 import typer.main
-from typer._click import Context
-from typer._coercion import build_runtime_param
 
-from innoproc.cli import app
-from innoproc.cli.coercion import PlainParam
-from innoproc.cli.lazy import COMMANDS, MODULES, LazyGroup
+pytest.importorskip("typer._coercion", reason="plain conversions stand in for typer 0.2x's own")
+from typer._click import Context  # noqa: E402
+from typer._coercion import build_runtime_param  # noqa: E402
 
-from conftest import CASES, ROOT
+from innoproc.cli import app  # noqa: E402
+from innoproc.cli.coercion import PlainParam  # noqa: E402
+from innoproc.cli.lazy import COMMANDS, MODULES, LazyGroup  # noqa: E402
+from innoproc.cli.rich_help import _placeholder  # noqa: E402
+
+from conftest import CASES, ROOT  # noqa: E402
 
 CASE = str(CASES / "cern-lhc-yoke-steel.yaml")
 
@@ -84,6 +87,34 @@ def test_the_help_lists_every_command_as_typer_lays_it_out():
     assert full.returncode == lazy.returncode == 0
     assert lazy.stdout == full.stdout
     assert all(name in lazy.stdout for name in COMMANDS)
+
+
+def test_the_stand_ins_for_rich_markdown_and_tracebacks_hand_over_to_the_real_ones():
+    probe = (
+        "import sys; from innoproc.cli.rich_help import import_rich_help; import_rich_help(); "
+        "assert 'rich.markdown' not in sys.modules and 'rich.traceback' not in sys.modules; "
+        "import typer.rich_utils as r, rich.markdown, rich.traceback; "
+        "assert r.Markdown is not rich.markdown.Markdown; "
+        "assert type(r.Markdown('*x*')) is rich.markdown.Markdown; "
+        "assert isinstance(rich.markdown.Markdown('x'), r.Markdown); "
+        "assert r.Traceback.from_exception == rich.traceback.Traceback.from_exception; "
+        "print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+
+
+def test_a_stand_in_module_gives_any_other_name_from_the_real_module(monkeypatch):
+    import rich.markdown
+
+    monkeypatch.delitem(sys.modules, "rich.markdown")
+    placeholder = _placeholder("rich.markdown", "Markdown")
+    monkeypatch.setitem(sys.modules, "rich.markdown", placeholder)
+    heading = placeholder.Heading  # not stood in for: the real module is imported for it
+    assert heading.__module__ == "rich.markdown" and heading.__name__ == "Heading"
+    assert sys.modules["rich.markdown"] is not placeholder
+    assert rich.markdown.Heading.__name__ == "Heading"
 
 
 def test_the_table_of_commands_is_the_commands_own():

@@ -67,6 +67,7 @@ def _parsed(monkeypatch) -> list[int]:
 
 def _assert_same(cached: Vocabulary, parsed: Vocabulary) -> None:
     """Every table and every query answer of the two vocabularies, one by one."""
+    assert set(vars(cached)) == set(vars(parsed))  # the same attributes, however built
     assert cached.fingerprint == parsed.fingerprint
     assert list(cached.keys) == list(parsed.keys)
     for name, key in parsed.keys.items():

@@ -46,6 +46,22 @@ def _stand_in(module: str, name: str) -> type:
     return _StandIn(name, (), {"_real": staticmethod(real), "__module__": module})
 
 
+def _placeholder(module: str, name: str) -> types.ModuleType:
+    """A module holding the stand-in for ``name``; any other name it is asked for is taken
+    from the real module (so a typer that imports more from it still gets what it asks for)."""
+    placeholder = types.ModuleType(module)
+    setattr(placeholder, name, _stand_in(module, name))
+
+    def other(attribute: str) -> Any:
+        if attribute.startswith("__"):  # what the import machinery asks of any module
+            raise AttributeError(attribute)
+        sys.modules.pop(module, None)  # the real module, from now on
+        return getattr(importlib.import_module(module), attribute)
+
+    placeholder.__getattr__ = other  # type: ignore[method-assign]
+    return placeholder
+
+
 def import_rich_help() -> None:
     """Import ``typer.rich_utils`` (once) without importing rich's Markdown and tracebacks."""
     if "typer.rich_utils" in sys.modules:
@@ -53,9 +69,7 @@ def import_rich_help() -> None:
     placed: dict[str, types.ModuleType] = {}
     for module, name in _DEFERRED:
         if module not in sys.modules:
-            placeholder = types.ModuleType(module)
-            setattr(placeholder, name, _stand_in(module, name))
-            sys.modules[module] = placed[module] = placeholder
+            sys.modules[module] = placed[module] = _placeholder(module, name)
     try:
         importlib.import_module("typer.rich_utils")
     finally:
