@@ -6,8 +6,9 @@ and asserts nothing. Three parts:
 - case loading: ``load_case`` on the library's YAML cases and on the same cases written as JSON,
   by the fast check (the table derived from the shapes) and by pySHACL
   (``INNOPROC_CASE_CHECK=shacl``);
-- CLI start: ``innoproc --version``, ``--help`` and ``advise CASE`` without the KB cache (cold)
-  and with it, wall time of a fresh process;
+- CLI start: ``innoproc --version``, ``--help`` and ``advise CASE`` (text with its open
+  questions, the default; and with ``--no-questions``) with the caches warm, and without them
+  (cold: no KB cache, no vocabulary cache), wall and CPU time of a fresh process;
 - batch: ``innoproc advise FOLDER -f jsonl`` on a few thousand YAML cases (the library's cases
   under new ids) with 1 and 2 workers: reading, checking, advising and writing, end to end.
 """
@@ -98,12 +99,19 @@ def bench_cli(repeat: int, folder: Path) -> dict[str, str]:
     def no_cache() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
+    figures = {
+        "innoproc advise CASE, no KB or vocabulary cache (cold)":
+            _wall([*INNOPROC, "advise", case], env, repeat, no_cache),
+    }
+    subprocess.run([*INNOPROC, "advise", case], env=env, capture_output=True, check=False)
     return {
         "innoproc --version": _wall([*INNOPROC, "--version"], env, repeat),
         "innoproc --help": _wall([*INNOPROC, "--help"], env, repeat),
-        "innoproc advise CASE, no KB cache (cold)":
-            _wall([*INNOPROC, "advise", case], env, repeat, no_cache),
-        "innoproc advise CASE, KB cached": _wall([*INNOPROC, "advise", case], env, repeat),
+        **figures,
+        "innoproc advise CASE (with open questions), caches warm":
+            _wall([*INNOPROC, "advise", case], env, repeat),
+        "innoproc advise CASE --no-questions, caches warm":
+            _wall([*INNOPROC, "advise", case, "--no-questions"], env, repeat),
     }
 
 
@@ -146,16 +154,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20, help="rounds over the library")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each CLI command")
     parser.add_argument("--batch", type=int, default=3000, help="cases in the batch")
+    parser.add_argument("--parts", default="loading,cli,batch",
+                        help="what to measure, of loading, cli and batch (comma-separated)")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f} (other load slows wall times; CPU times less so)")
     with tempfile.TemporaryDirectory(prefix="innoproc-bench-") as temporary:
         folder = Path(temporary)
-        for title, figures in (
-            ("Case loading (library cases)", bench_loading(args.rounds, folder)),
-            ("CLI start, wall time (median)", bench_cli(args.repeat, folder)),
-            ("Batch throughput", bench_batch(args.batch, folder)),
+        for part, title, measure in (
+            ("loading", "Case loading (library cases)", lambda: bench_loading(args.rounds, folder)),
+            ("cli", "CLI start, wall time (median)", lambda: bench_cli(args.repeat, folder)),
+            ("batch", "Batch throughput", lambda: bench_batch(args.batch, folder)),
         ):
+            if part not in parts:
+                continue
+            figures = measure()
             print(f"\n{title}")
             for name, value in figures.items():
                 print(f"  {name:<58} {value}")

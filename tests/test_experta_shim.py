@@ -71,3 +71,25 @@ def test_a_fresh_interpreter_imports_innoproc_without_the_alias_error():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1.9.4"
+
+
+def test_experta_inspects_each_rule_function_once_and_keeps_none_alive():
+    import gc
+    import inspect
+    import weakref
+
+    from innoproc.engine import _experta
+
+    def rule_function(self, case, extra=1):
+        return case
+
+    rule = _experta.Rule(_experta.Fact())
+    rule(rule_function)  # experta reads the signature to know which names to pass
+    assert rule._wrapped_args == {"self", "case", "extra"}
+    assert _experta._rule.inspect.signature(rule_function) == inspect.signature(rule_function)
+    assert rule_function in _experta._signatures
+    assert _experta._rule.inspect.signature(len) == inspect.signature(len)  # not weakly held
+    gone = weakref.ref(rule_function)
+    del rule, rule_function
+    gc.collect()
+    assert gone() is None

@@ -63,7 +63,9 @@ def main() -> None:
     signal.signal(signal.SIGINT, _on_interrupt)
     try:
         from innoproc.cli import app
+        from innoproc.cli.lazy import commands_on_demand
 
+        commands_on_demand()  # a command's module is imported when it runs
         app(prog_name="innoproc")
     except KeyboardInterrupt:
         _interrupted()

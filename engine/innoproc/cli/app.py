@@ -20,6 +20,8 @@ import typer
 
 from innoproc.entry import BROKEN_PIPE, CANNOT_WRITE, INTERRUPTED, quiet_stdout
 
+from .lazy import LazyGroup
+
 if TYPE_CHECKING:
     from innoproc.explain import KnowledgeBase
 
@@ -28,6 +30,7 @@ INTERNAL_ERROR = 70
 _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
 app = typer.Typer(
+    cls=LazyGroup,  # each command's module imported when it runs
     help="Advice on innovation procurement in Big Science, with the reasons behind each item.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -113,8 +116,8 @@ def main(
         bool,
         typer.Option(
             "--no-cache",
-            help="Check the knowledge base again rather than use the cache of checked KBs "
-            "(the same as INNOPROC_CACHE=off).",
+            help="Read the ontology and check the knowledge base again rather than use the "
+            "caches of them (the same as INNOPROC_CACHE=off).",
         ),
     ] = False,
 ) -> None:

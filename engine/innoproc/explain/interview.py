@@ -451,9 +451,7 @@ def _choices(spec: CaseKey, vocab: Vocabulary) -> tuple[Choice, ...]:
 
 
 def _definition(vocab: Vocabulary, term: URIRef) -> str:
-    from rdflib import SKOS
-
-    return str(vocab.graph.value(term, SKOS.definition) or "")
+    return vocab.definition(term)
 
 
 def _first_sentence(text: str) -> str:

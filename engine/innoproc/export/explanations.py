@@ -11,18 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from innoproc.explain import Advice
 from innoproc.explain.explanation import Explanation
 from innoproc.explain.questions import OpenQuestion
-from innoproc.explain.what_if import ChangeSearch, WhatIf
-from innoproc.explain.why_not import WhyNot
 from innoproc.ontology import FactValue, Vocabulary
 from innoproc.rules import RuleSpec
 from innoproc.rules.model import All, AnyOf, AtLeast, ConclusionTest, FactTest, Not
 from innoproc.rules.trace import NodeTrace, RuleTrace
 
 from .words import fact_in_words, markdown_text, printable
+
+if TYPE_CHECKING:  # named in annotations only: the what-if search is not loaded for advice
+    from innoproc.explain.what_if import ChangeSearch, WhatIf
+    from innoproc.explain.why_not import WhyNot
 
 _SYMBOL = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}
 _OPPOSITE = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -118,15 +118,17 @@ class Vocabulary:
         fingerprint: str = "",
         defined_in: dict[Node, str] | None = None,
     ):
-        self.graph = graph
-        self.shapes = shapes
+        self._graph: Graph | None = graph
+        self._shapes: Graph | None = shapes
+        self._sources: tuple[_Source, ...] = ()
+        self._defined_in: dict[Node, str] | None = defined_in or {}
         self.fingerprint = fingerprint
-        #: the file that first states something about each term, for messages
-        self.defined_in: dict[Node, str] = defined_in or {}
         self.keys: dict[str, CaseKey] = {}
         self.by_property: dict[Node, CaseKey] = {}
         self._derived: dict[str, Any] = {}
         self._lock = threading.RLock()
+        self._subjects: dict[bool, dict[int, set[Node]]] = {}
+        self._index: _Index = _Index.of(graph)
         layout = _layout(shapes)
         found = [(prop, str(key)) for prop, key in graph.subject_objects(IPO.caseKey)]
         for prop, key in sorted(found, key=lambda t: (layout.get(t[1], (999, False))[0], t[1])):
@@ -164,34 +166,130 @@ class Vocabulary:
         An extension file whose name ends in ``.shapes.ttl`` adds to the shapes; any other adds
         to the ontology. Extensions are read under the reading policy, and only from inside
         ``folder`` (the KB folder they belong to) when it is given.
+
+        Parsing the ontology with rdflib is most of the start-up of a command, and what the
+        commands need of it is a few tables; so the tables are read from the vocabulary cache
+        (:mod:`.cache`) when it holds them for exactly these files, and the graphs are parsed
+        only when something asks for :attr:`graph` or :attr:`shapes`.
         """
+        sources = _read_sources(extensions, folder)
         digest = hashlib.sha256()
+        for source in sources:
+            digest.update(source.path.name.encode() + b"\0" + source.data)
+        fingerprint = digest.hexdigest()[:16]
+        from . import cache
+
+        key = cache.vocabulary_key(fingerprint)
+        tables = cache.read_vocabulary(key)
+        if tables is not None:
+            try:
+                return cls._from_tables(tables, sources, fingerprint)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a cache file that does not rebuild: parsed again and written anew
+        vocab = cls._parsed(sources, fingerprint)
+        cache.write_vocabulary(key, vocab.tables())
+        return vocab
+
+    @classmethod
+    def _parsed(cls, sources: tuple[_Source, ...], fingerprint: str) -> Vocabulary:
+        """The vocabulary built from the graphs parsed from ``sources`` (no cache)."""
         graph, shapes = Graph(), Graph()
         defined_in: dict[Node, str] = {}
-        bundled = [(ontology_path(), graph), (shapes_path(), shapes)]
-        for path, target in bundled + [
-            (p, shapes if p.name.endswith(".shapes.ttl") else graph) for p in extensions
-        ]:
-            if (path, target) in bundled:
-                data = path.read_bytes()
+        for source in sources:
+            target = shapes if source.shapes else graph
+            for subject in _parse_into(target, source):
+                defined_in.setdefault(subject, str(source.path))
+        vocab = cls(graph, shapes, fingerprint, defined_in)
+        vocab._sources = sources
+        return vocab
+
+    # -- the graphs, parsed on first use ----------------------------------------------------
+    @property
+    def graph(self) -> Graph:
+        """The ontology (with its extensions) as an rdflib graph, parsed on first use."""
+        if self._graph is None:
+            self._parse_part(shapes=False)
+        assert self._graph is not None
+        return self._graph
+
+    @property
+    def shapes(self) -> Graph:
+        """The SHACL shapes (with their extensions) as an rdflib graph, parsed on first use."""
+        if self._shapes is None:
+            self._parse_part(shapes=True)
+        assert self._shapes is not None
+        return self._shapes
+
+    @property
+    def defined_in(self) -> dict[Node, str]:
+        """The extension file that first states something about each term, for messages."""
+        if self._defined_in is None:
+            with self._lock:
+                first: dict[int, set[Node]] = {}
+                for shapes in (False, True):
+                    first.update(self._parse_part(shapes))
+                defined_in: dict[Node, str] = {}
+                for i, source in enumerate(self._sources):
+                    for subject in first.get(i, ()):
+                        defined_in.setdefault(subject, str(source.path))
+                self._defined_in = defined_in
+        return self._defined_in
+
+    def _parse_part(self, shapes: bool) -> dict[int, set[Node]]:
+        """Parse the sources of the shapes or of the ontology (the same bytes the fingerprint
+        was made from); the subjects each extension file states, by its place in the sources."""
+        with self._lock:
+            if (self._shapes if shapes else self._graph) is not None:
+                return self._subjects.get(shapes, {})
+            target = Graph()
+            subjects = {
+                i: _parse_into(target, source)
+                for i, source in enumerate(self._sources)
+                if source.shapes == shapes
+            }
+            self._subjects[shapes] = subjects
+            if shapes:
+                self._shapes = target
             else:
-                try:
-                    data = read_text(path, folder=folder).encode("utf-8")
-                except InputError as exc:
-                    raise KnowledgeBaseError(exc.problems) from None
-            digest.update(path.name.encode() + b"\0" + data)
-            if (path, target) in bundled:  # trusted, and read straight into place
-                target.parse(data=data, format="turtle")
-                continue
-            part = Graph()
-            try:
-                part.parse(data=data, format="turtle")
-            except Exception as exc:  # rdflib raises many types for bad Turtle
-                raise KnowledgeBaseError([_syntax_problem(path, exc)]) from None
-            for subject in set(part.subjects()):
-                defined_in.setdefault(subject, str(path))
-            target += part
-        return cls(graph, shapes, digest.hexdigest()[:16], defined_in)
+                self._graph = target
+            return subjects
+
+    # -- the tables, for the cache ----------------------------------------------------------
+    def tables(self) -> dict[str, Any]:
+        """Everything this vocabulary answers without its graphs, as plain JSON data."""
+        return {
+            "keys": [_key_json(k) for k in self.keys.values()],
+            "clauses": [_clause_json(c) for c in self.clauses.values()],
+            "courses": {name: str(iri) for name, iri in self.courses.items()},
+            "choice_groups": self.choice_groups,
+            "excluded_courses": sorted(sorted(pair) for pair in self.excluded_courses),
+            "index": self._index.to_json(),
+        }
+
+    @classmethod
+    def _from_tables(
+        cls, tables: dict[str, Any], sources: tuple[_Source, ...], fingerprint: str
+    ) -> Vocabulary:
+        """A vocabulary from :meth:`tables`, its graphs to be parsed from ``sources`` if asked."""
+        vocab = cls.__new__(cls)
+        vocab._graph = vocab._shapes = None
+        vocab._sources = sources
+        vocab._subjects = {}
+        extended = any(not source.bundled for source in sources)
+        vocab._defined_in = None if extended else {}
+        vocab.fingerprint = fingerprint
+        vocab._derived = {}
+        vocab._lock = threading.RLock()
+        keys = [_key_from_json(k) for k in tables["keys"]]
+        vocab.keys = {k.name: k for k in keys}
+        vocab.by_property = {k.prop: k for k in keys}
+        clauses = [_clause_from_json(c) for c in tables["clauses"]]
+        vocab.clauses = {c.id: c for c in clauses}
+        vocab.courses = {str(n): URIRef(iri) for n, iri in tables["courses"].items()}
+        vocab.choice_groups = {str(n): str(g) for n, g in tables["choice_groups"].items()}
+        vocab.excluded_courses = {frozenset(map(str, pair)) for pair in tables["excluded_courses"]}
+        vocab._index = _Index.from_json(tables["index"])
+        return vocab
 
     # -- construction -------------------------------------------------------------------
     def _case_key(self, prop: URIRef, name: str, allows_empty: bool) -> CaseKey:
@@ -294,17 +392,27 @@ class Vocabulary:
     # -- queries ------------------------------------------------------------------------
     def subclasses(self, cls: Node) -> set[Node]:
         """``cls`` and every class below it (rdfs:subClassOf*)."""
-        return {c for c in self.graph.transitive_subjects(RDFS.subClassOf, cls) if c is not None}
+        found: set[Node] = {cls}
+        todo = [str(cls)]
+        below = self._index.subclasses
+        while todo:
+            for sub in below.get(todo.pop(), ()):
+                term = URIRef(sub)
+                if term not in found:
+                    found.add(term)
+                    todo.append(sub)
+        return found
 
     def members(self, cls: Node) -> set[Node]:
         """Individuals typed with ``cls`` or one of its subclasses."""
-        return {i for c in self.subclasses(cls) for i in self.graph.subjects(RDF.type, c)}
+        instances = self._index.instances
+        return {URIRef(i) for c in self.subclasses(cls) for i in instances.get(str(c), ())}
 
     def resolve_class(self, name: str) -> URIRef | None:
         """An ontology class named by local name or ``ipo:`` CURIE, or None."""
         local = name.removeprefix("ipo:")
         iri = IPO[local]
-        return iri if (iri, RDF.type, OWL.Class) in self.graph else None
+        return iri if str(iri) in self._index.instances.get(str(OWL.Class), ()) else None
 
     def classes_over(self, key: CaseKey) -> list[str]:
         """Local names of the classes whose members are values of ``key`` (for messages)."""
@@ -317,9 +425,12 @@ class Vocabulary:
         return list(key.values) if key.ordered else None
 
     def label(self, term: Node) -> str:
-        return str(
-            self.graph.value(term, SKOS.prefLabel) or self.graph.value(term, RDFS.label) or term
-        )
+        """A term's ``skos:prefLabel``, else its ``rdfs:label``, else the term itself."""
+        return self._index.labels.get(str(term)) or str(term)
+
+    def definition(self, term: Node) -> str:
+        """A term's ``skos:definition``, or the empty string."""
+        return self._index.definitions.get(str(term), "")
 
     def clause_title(self, clause_id: str) -> str:
         clause = self.clauses.get(clause_id)
@@ -330,7 +441,7 @@ class Vocabulary:
         return [c.id for c in self.clauses.values() if kind in c.grounds]
 
     def version(self) -> str:
-        return str(self.graph.value(ONTOLOGY_IRI, OWL.versionInfo) or "")
+        return self._index.version
 
     def derived(self, name: str, build: Callable[[Vocabulary], T]) -> T:
         """A value computed once from this vocabulary (shape tables, typing graphs ...).
@@ -410,3 +521,214 @@ def bundled_vocabulary() -> Vocabulary:
             if _bundled is None:
                 _bundled = Vocabulary.load()
     return _bundled
+
+
+# -- the sources, read once, parsed when needed ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One Turtle file of a vocabulary, as read (the bytes its fingerprint was made from)."""
+
+    path: Path
+    data: bytes
+    #: whether it adds to the shapes (``*.shapes.ttl`` and the bundled shapes)
+    shapes: bool
+    #: the bundled ontology or shapes: trusted, and parsed straight into place
+    bundled: bool
+
+
+def _read_sources(extensions: Iterable[Path], folder: Path | None) -> tuple[_Source, ...]:
+    sources = [
+        _Source(ontology_path(), ontology_path().read_bytes(), False, True),
+        _Source(shapes_path(), shapes_path().read_bytes(), True, True),
+    ]
+    for path in extensions:
+        try:
+            data = read_text(path, folder=folder).encode("utf-8")
+        except InputError as exc:
+            raise KnowledgeBaseError(exc.problems) from None
+        sources.append(_Source(path, data, path.name.endswith(".shapes.ttl"), False))
+    return tuple(sources)
+
+
+def _parse_into(target: Graph, source: _Source) -> set[Node]:
+    """Parse one source into ``target``; the subjects an extension file states (for messages)."""
+    if source.bundled:
+        target.parse(data=source.data, format="turtle")
+        return set()
+    part = Graph()
+    try:
+        part.parse(data=source.data, format="turtle")
+    except Exception as exc:  # rdflib raises many types for bad Turtle
+        raise KnowledgeBaseError([_syntax_problem(source.path, exc)]) from None
+    target += part
+    return set(part.subjects())
+
+
+# -- what the queries read instead of the graph ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Index:
+    """The statements the queries of a :class:`Vocabulary` read, by IRI (named terms only):
+    built from the graph once, and what the vocabulary cache keeps instead of the graph."""
+
+    #: class -> its direct subclasses (rdfs:subClassOf)
+    subclasses: dict[str, list[str]]
+    #: class -> the individuals typed with it (rdf:type)
+    instances: dict[str, list[str]]
+    #: term -> skos:prefLabel, else rdfs:label
+    labels: dict[str, str]
+    #: term -> skos:definition
+    definitions: dict[str, str]
+    #: the ontology's owl:versionInfo
+    version: str
+
+    @classmethod
+    def of(cls, graph: Graph) -> _Index:
+        def grouped(predicate: URIRef) -> dict[str, list[str]]:
+            found: dict[str, set[str]] = {}
+            for s, o in graph.subject_objects(predicate):
+                if isinstance(s, URIRef) and isinstance(o, URIRef):
+                    found.setdefault(str(o), set()).add(str(s))
+            return {o: sorted(s) for o, s in sorted(found.items())}
+
+        labels: dict[str, str] = {}
+        named = {s for s in graph.subjects(SKOS.prefLabel) if isinstance(s, URIRef)}
+        named |= {s for s in graph.subjects(RDFS.label) if isinstance(s, URIRef)}
+        for term in sorted(named):
+            text = graph.value(term, SKOS.prefLabel) or graph.value(term, RDFS.label)
+            if text:
+                labels[str(term)] = str(text)
+        definitions: dict[str, str] = {}
+        for term in sorted({s for s in graph.subjects(SKOS.definition) if isinstance(s, URIRef)}):
+            text = graph.value(term, SKOS.definition)
+            if text:
+                definitions[str(term)] = str(text)
+        return cls(
+            grouped(RDFS.subClassOf),
+            grouped(RDF.type),
+            labels,
+            definitions,
+            str(graph.value(ONTOLOGY_IRI, OWL.versionInfo) or ""),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Index:
+        def text_map(value: Any) -> dict[str, str]:
+            if not isinstance(value, dict) or not all(
+                isinstance(v, str) for v in value.values()
+            ):
+                raise ValueError("not a table of text")
+            return value
+
+        def list_map(value: Any) -> dict[str, list[str]]:
+            if not isinstance(value, dict) or not all(
+                isinstance(v, list) and all(isinstance(i, str) for i in v) for v in value.values()
+            ):
+                raise ValueError("not a table of lists")
+            return value
+
+        version = data["version"]
+        if not isinstance(version, str):
+            raise ValueError("not a version")
+        return cls(
+            list_map(data["subclasses"]),
+            list_map(data["instances"]),
+            text_map(data["labels"]),
+            text_map(data["definitions"]),
+            version,
+        )
+
+
+def _iri(value: Any) -> URIRef:
+    if not isinstance(value, str):
+        raise ValueError("an IRI that is not text")
+    return URIRef(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("not a boolean")
+    return value
+
+
+def _bound(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("not a number")
+    return float(value)
+
+
+_KINDS: tuple[KeyKind, ...] = ("text", "boolean", "integer", "number", "choice")
+_CONCLUSION_KINDS: tuple[ConclusionKind, ...] = (
+    "challenge-finding",
+    "risk-finding",
+    "recommendation",
+)
+
+
+def _key_json(key: CaseKey) -> dict[str, Any]:
+    data = asdict(key)
+    data["prop"] = str(key.prop)
+    data["value_class"] = str(key.value_class) if key.value_class is not None else None
+    data["values"] = [[notation, str(iri)] for notation, iri in key.values.items()]
+    return data
+
+
+def _key_from_json(data: dict[str, Any]) -> CaseKey:
+    kind = data["kind"]
+    if kind not in _KINDS:
+        raise ValueError(f"key kind {kind!r}")
+    value_class = data["value_class"]
+    return CaseKey(
+        name=_text(data["name"]),
+        prop=_iri(data["prop"]),
+        label=_text(data["label"]),
+        definition=_text(data["definition"]),
+        multi=_flag(data["multi"]),
+        kind=kind,
+        value_class=_iri(value_class) if value_class is not None else None,
+        values={_text(notation): _iri(iri) for notation, iri in data["values"]},
+        allows_empty=_flag(data["allows_empty"]),
+        ordered=_flag(data["ordered"]),
+        minimum=_bound(data["minimum"]),
+        maximum=_bound(data["maximum"]),
+        decision=_flag(data["decision"]),
+        question=_text(data["question"]),
+    )
+
+
+def _clause_json(clause: Clause) -> dict[str, Any]:
+    return {
+        "id": clause.id,
+        "iri": str(clause.iri),
+        "title": clause.title,
+        "section": str(clause.section) if clause.section is not None else None,
+        "grounds": sorted(clause.grounds),
+    }
+
+
+def _clause_from_json(data: dict[str, Any]) -> Clause:
+    grounds = data["grounds"]
+    if not isinstance(grounds, list) or not all(g in _CONCLUSION_KINDS for g in grounds):
+        raise ValueError("clause grounds")
+    section = data["section"]
+    return Clause(
+        _text(data["id"]),
+        _iri(data["iri"]),
+        _text(data["title"]),
+        _iri(section) if section is not None else None,
+        frozenset(grounds),
+    )

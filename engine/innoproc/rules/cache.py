@@ -11,7 +11,8 @@ version and this format. A rule file that changes changes the key, so the KB is 
 A cache file that cannot be read, is not JSON, has another key or does not rebuild into the model
 is ignored and written again. Writes go to a temporary file in the same folder, then
 ``os.replace``. The cache lives in the user's cache folder (``platformdirs``); ``INNOPROC_CACHE``
-names another folder, or ``off`` to use none (the CLI's ``--no-cache``).
+names another folder, or ``off`` to use none (the CLI's ``--no-cache``): the same folder and
+settings as the vocabulary cache (:mod:`innoproc.ontology.cache`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 
 from innoproc.errors import InputError
 from innoproc.ontology import Vocabulary
+from innoproc.ontology.cache import cache_dir as cache_dir  # one cache folder for both caches
+from innoproc.ontology.cache import set_enabled as set_enabled
 from innoproc.reading.files import read_text
 from innoproc.reading.limits import current_limits
 
@@ -40,27 +43,6 @@ _MODEL: dict[str, type] = {
     cls.__name__: cls
     for cls in (RuleSpec, Conclusion, FactTest, ConclusionTest, All, AnyOf, Not, AtLeast)
 }
-
-_disabled = False
-
-
-def set_enabled(enabled: bool) -> None:
-    """Turn the cache on or off for this process (the CLI's ``--no-cache``)."""
-    global _disabled
-    _disabled = not enabled
-
-
-def cache_dir() -> Path | None:
-    """The folder of cache files, or None when caching is off."""
-    setting = os.environ.get("INNOPROC_CACHE", "").strip()
-    if _disabled or setting.lower() in ("off", "0", "no", "false"):
-        return None
-    if setting:
-        return Path(setting)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("innoproc"))
-
 
 def cache_key(
     folder: Path, rule_paths: list[Path], schema: Path, vocab: Vocabulary, version: str

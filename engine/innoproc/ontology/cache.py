@@ -1,0 +1,133 @@
+"""The user's cache folder of innoproc, and the cache of vocabulary tables in it.
+
+Every command that reads a case or a rule needs the vocabulary, and parsing the ontology with
+rdflib costs more than the rest of ``innoproc advise`` on one case. What the commands ask of the
+vocabulary is a few tables (case keys and their values, clauses, courses, labels, classes and
+their members), so those are written once as JSON (never pickle: reading a cache file must not be
+able to run anything) under a key made from the vocabulary's fingerprint (the bytes of the
+ontology, the shapes and the KB's extension files), rdflib's version, the ontology package's own
+code and this format. An ontology or extension file that changes changes the key; the graphs are
+then parsed and the tables written again.
+
+A cache file that cannot be read, is not JSON, has another key or does not rebuild into a
+vocabulary is ignored and written again. Writes go to a temporary file in the same folder, then
+``os.replace``. The folder is the user's cache folder (``platformdirs``); ``INNOPROC_CACHE``
+names another, or ``off`` to use none (the CLI's ``--no-cache``). The KB cache
+(:mod:`innoproc.rules.cache`) keeps its files in the same folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+#: bump when the tables or the way they are written change
+FORMAT = "innoproc-vocabulary-cache/1"
+
+#: cache files of each kind kept: the most recently written
+KEEP = 32
+
+_disabled = False
+
+
+def set_enabled(enabled: bool) -> None:
+    """Turn the caches on or off for this process."""
+    global _disabled
+    _disabled = not enabled
+
+
+def cache_dir() -> Path | None:
+    """The folder of cache files, or None when caching is off."""
+    setting = os.environ.get("INNOPROC_CACHE", "").strip()
+    if _disabled or setting.lower() in ("off", "0", "no", "false"):
+        return None
+    if setting:
+        return Path(setting)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("innoproc"))
+
+
+def write_atomically(path: Path, data: dict[str, Any], prefix: str) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file in the same folder, then keep
+    only the newest :data:`KEEP` files named ``prefix*.json`` there. A cache that cannot be
+    written is simply not used."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{prefix}", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        _prune(path.parent, prefix)
+    except OSError:
+        pass
+
+
+def _prune(folder: Path, prefix: str) -> None:
+    found = []
+    for entry in folder.glob(f"{prefix}*.json"):
+        try:
+            found.append((entry.stat().st_mtime_ns, entry))
+        except OSError:
+            continue  # removed by another process meanwhile
+    for _, old in sorted(found, reverse=True)[KEEP:]:
+        old.unlink(missing_ok=True)
+
+
+# -- vocabulary tables ---------------------------------------------------------------------------
+
+_PREFIX = "vocabulary-"
+
+
+def vocabulary_key(fingerprint: str) -> str:
+    """Content key of a vocabulary's tables: its files (by ``fingerprint``), the parser and the
+    code that derives the tables."""
+    import rdflib
+
+    digest = hashlib.sha256()
+    for part in (FORMAT, fingerprint, str(rdflib.__version__), _code()):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _code() -> str:
+    """The ontology package's own code, by size and time of change of its modules: in a checkout
+    the version stays put while the derivation changes, and tables derived by other code are
+    derived again."""
+    here = Path(__file__).parent
+    stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in here.glob("*.py"))
+    return hashlib.sha256(repr(stats).encode()).hexdigest()
+
+
+def read_vocabulary(key: str) -> dict[str, Any] | None:
+    """The tables cached under ``key``, or None (caching off, missing, corrupt or foreign)."""
+    where = cache_dir()
+    if where is None:
+        return None
+    try:
+        data = json.loads((where / f"{_PREFIX}{key}.json").read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("key") != key:
+            return None
+        tables = data["tables"]
+        return tables if isinstance(tables, dict) else None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def write_vocabulary(key: str, tables: dict[str, Any]) -> None:
+    """Keep ``tables`` under ``key`` (nothing when caching is off)."""
+    where = cache_dir()
+    if where is not None:
+        write_atomically(
+            where / f"{_PREFIX}{key}.json",
+            {"format": FORMAT, "key": key, "tables": tables},
+            _PREFIX,
+        )
