@@ -19,14 +19,15 @@ choice of question. It works in two steps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from heapq import heapify, heappop, heappush
 from typing import Any
 
 from innoproc.ontology import CaseKey, FactValue, Vocabulary
 
 from .cases_space import ABSENT, domain, holds
-from .compiled import CompiledRules
+from .compiled import Evaluator, evaluator
 from .model import All, AnyOf, AtLeast, ConclusionTest, Condition, FactTest, Not, RuleSpec, leaves
 from .normalform import Conjunct, SignedTest, dnf
 from .semantics import Truth
@@ -142,39 +143,109 @@ class Sensitivity:
         self.vocab = vocab
         tests: dict[str, list[FactTest]] = {}
         self.reads: dict[str, set[str]] = {}  # rule id -> keys read
+        premises: dict[str, list[ConclusionTest]] = {}  # rule id -> conclusion tests
         for rule in self.rules:
             for leaf in leaves(rule.when):
                 if isinstance(leaf, FactTest):
                     tests.setdefault(leaf.key, []).append(leaf)
                     self.reads.setdefault(rule.id, set()).add(leaf.key)
+                else:
+                    premises.setdefault(rule.id, []).append(leaf)
         self.tests = tests
-        self.terms = {rule.id: dnf(rule.when) for rule in self.rules}
-        self.downstream = {key: self._downstream(key) for key in tests}
-        self._all = CompiledRules(self.rules)
+        #: each rule's condition in disjunctive normal form, worked out when first needed
+        #: (only to build contexts, for facts that do not matter on their own; some rules
+        #: expand into many conjunctions)
+        self._dnf: dict[str, list[Conjunct]] = {}
+        self._by_id = {rule.id: rule for rule in self.rules}
         self._producers = Producers(self.rules)
-        self._cones = {key: CompiledRules(cone) for key, cone in self.downstream.items()}
+        #: conclusion id -> the rules drawing it, in order
+        self._producers_of: dict[str, tuple[str, ...]] = {}
+        for rule in self.rules:
+            self._producers_of[rule.then.id] = (*self._producers_of.get(rule.then.id, ()), rule.id)
+        #: per conclusion test (by identity), the ids of the conclusions that can satisfy it
+        self._producer_conclusions: dict[int, tuple[str, ...]] = {}
+        #: conclusion id -> the rules with a test some rule drawing it satisfies
+        readers: dict[str, set[str]] = {}
+        for reader in self.rules:
+            for test in premises.get(reader.id, ()):
+                drawn = tuple(dict.fromkeys(p.then.id for p in self._producers(test)))
+                self._producer_conclusions[id(test)] = drawn
+                for conclusion in drawn:
+                    readers.setdefault(conclusion, set()).add(reader.id)
+        self._conclusion_readers = {c: frozenset(ids) for c, ids in readers.items()}
+        self._key_readers: dict[str, frozenset[str]] = {
+            key: frozenset(r.id for r in self.rules if key in self.reads.get(r.id, ()))
+            for key in tests
+        }
+        self.downstream = {key: self._downstream(key) for key in tests}
+        self._cone_ids = {
+            key: frozenset(r.id for r in cone) for key, cone in self.downstream.items()
+        }
+        self._cone_conclusions = {
+            key: frozenset(r.then.id for r in cone) for key, cone in self.downstream.items()
+        }
+        self._layers = _layers(self.rules, premises, self._producers)
+        self._evaluators = {rule.id: evaluator(rule.when) for rule in self.rules}
+        self._abstract = {
+            rule.id: _abstract_evaluator(rule.when, self._producers) for rule in self.rules
+        }
+        # Whether a conclusion test's outcome depends only on which conclusions are reached,
+        # never on which of several rules drawing one conclusion was credited with it: then a
+        # rule the abstraction decides is decided on every run of the case (see open_facts)
+        by_id = {rule.id: rule for rule in self.rules}
+        shared = [ids for ids in self._producers_of.values() if len(ids) > 1]
+        self._uniform = all(
+            len({by_id[p].concludes(test) for p in ids}) == 1
+            for ids in shared
+            for conclusion_tests in premises.values()
+            for test in conclusion_tests
+        )
+        # Changes can then be propagated rule by rule from a run of the case (see _Propagation)
+        # when, besides, no rule reads a conclusion of its own stratum (a stratified KB never
+        # does): each rule is then evaluated once per run, after everything it reads is final.
+        self._incremental = self._uniform and not any(repeat for _, repeat in self._layers)
         self._values = {key: self._answers(key) for key in tests if key in vocab.keys}
+        #: per key, one answer per class of answers that every test on the key treats alike
+        self._distinct = {key: self._representatives(key) for key in self._values}
+        #: per key, the rules reading it, each with the conjunctions of its normal form that
+        #: test it (the places where answers to other facts can make the key matter), worked
+        #: out when first needed
+        self._terms_on: dict[str, list[tuple[str, list[Conjunct]]]] = {}
+        self._plans: dict[int, _TermPlan] = {}
 
     def _downstream(self, key: str) -> tuple[RuleSpec, ...]:
         """The rules whose outcome can depend on ``key``: those reading it, those reading
         their conclusions, and so on, plus every other producer of a conclusion they draw (so
         that re-running only these rules gives the same conclusions as running them all)."""
-        conclusions = {r.then.id for r in self.rules if key in self.reads.get(r.id, ())}
-        changed = True
-        while changed:
-            changed = False
-            produced = [r for r in self.rules if r.then.id in conclusions]
-            for rule in self.rules:
-                if rule.then.id in conclusions:
-                    continue
-                for leaf in leaves(rule.when):
-                    if isinstance(leaf, ConclusionTest) and any(
-                        p.concludes(leaf) for p in produced
-                    ):
-                        conclusions.add(rule.then.id)
-                        changed = True
-                        break
+        by_id = {rule.id: rule for rule in self.rules}
+        conclusions = {by_id[r].then.id for r in self._key_readers[key]}
+        todo = list(conclusions)
+        while todo:
+            for reader in self._conclusion_readers.get(todo.pop(), ()):
+                drawn = by_id[reader].then.id
+                if drawn not in conclusions:
+                    conclusions.add(drawn)
+                    todo.append(drawn)
         return tuple(r for r in self.rules if r.then.id in conclusions)
+
+    def terms(self, rule_id: str) -> list[Conjunct]:
+        """The rule's condition in disjunctive normal form (:func:`dnf`), built once."""
+        found = self._dnf.get(rule_id)
+        if found is None:
+            found = self._dnf[rule_id] = dnf(self._by_id[rule_id].when)
+        return found
+
+    def _terms_reading(self, key: str) -> list[tuple[str, list[Conjunct]]]:
+        """The rules reading ``key``, in order, each with its conjunctions that test it."""
+        found = self._terms_on.get(key)
+        if found is None:
+            found = [
+                (rule.id, [t for t in self.terms(rule.id) if any(_on(lit, key) for lit in t)])
+                for rule in self.rules
+                if key in self.reads.get(rule.id, ())
+            ]
+            self._terms_on[key] = found
+        return found
 
     def answers(self, key: str) -> list[FactValue]:
         """The answers worth trying for ``key``: one per way the rules' tests tell values apart."""
@@ -190,6 +261,21 @@ class Sensitivity:
             found = list(dict.fromkeys(int(v) for v in found))  # type: ignore[arg-type]
         return found  # type: ignore[return-value]
 
+    def _representatives(self, key: str) -> list[FactValue]:
+        """The answers to ``key`` with every answer dropped that an earlier one matches on
+        every test the rules make of the key: such two answers give the same run of the rules,
+        so the later one can neither change the advice where the earlier did not nor be the
+        first witness."""
+        tests = [t for t in self.tests[key] if t.presence is None]
+        seen: set[tuple[bool, ...]] = set()
+        kept: list[FactValue] = []
+        for value in self._values[key]:
+            signature = tuple(t.holds(value) for t in tests)
+            if signature not in seen:
+                seen.add(signature)
+                kept.append(value)
+        return kept
+
     def open_facts(self, facts: Facts, unknown: Iterable[str] = ()) -> dict[str, FactEffect]:
         """Every unstated fact that can change the advice on ``facts``, with what it touches,
         in the order of the rules that read them.
@@ -197,9 +283,18 @@ class Sensitivity:
         ``unknown`` names unstated facts that are known to stay unstated (an interview was told
         "I don't know"): they are never listed, and no witness is built on an answer to them,
         so a fact that matters only once one of them is answered is not listed either.
+
+        For each candidate the answers are tried first with nothing else answered; only when
+        none changes the advice are the contexts of :meth:`_contexts` tried, one at a time, up
+        to the first that gives a witness. Only the key's downstream cone is re-run, from the
+        conclusions the rest of the rules reach, and only one answer per class of answers the
+        rules cannot tell apart (:meth:`_representatives`): the result is exactly that of
+        trying every answer with every rule (``tests/sensitivity_reference.py``, the plain
+        algorithm, is the reference the tests hold this to).
         """
         staying = frozenset(unknown)
-        _, undecided = abstract_status(self.rules, facts, self._producers)
+        by_rule, status = self._rule_status(facts)
+        undecided = {rid for rid, value in by_rule.items() if value is None}
         candidates: list[str] = []
         for rule in self.rules:
             if rule.id in undecided:
@@ -211,12 +306,78 @@ class Sensitivity:
                         and key not in candidates
                     ):
                         candidates.append(key)
+        if not candidates:
+            return {}
+        if self._incremental:
+            return self._by_propagation(facts, candidates, by_rule, status, undecided, staying)
+        return self._by_cones(facts, candidates, by_rule, undecided, staying)
+
+    def _by_propagation(
+        self,
+        facts: Facts,
+        candidates: list[str],
+        by_rule: Mapping[str, Truth],
+        status: Mapping[str, Truth],
+        undecided: set[str],
+        staying: frozenset[str],
+    ) -> dict[str, FactEffect]:
+        """The effects of the candidates, each answer's found by propagating the change from
+        a run of the case (with the context's answers) through the rules that read it."""
+        case = _Propagation(self, facts, by_rule, status)
+        bases: dict[frozenset[tuple[str, Any]], _Run] = {}
+        first = case.run(facts)
+
+        def base(others: dict[str, FactValue]) -> _Run:
+            marker = frozenset((k, _hashable(v)) for k, v in others.items())
+            found = bases.get(marker)
+            if found is None:
+                found = case.change(first, {**facts, **others}, others) if others else first
+                bases[marker] = found
+            return found
+
+        found: dict[str, FactEffect] = {}
+        for key in candidates:
+            adds: set[str] = set()
+            removes: set[str] = set()
+            witness: dict[str, FactValue] | None = None
+            for others in self._contexts(key, facts, undecided, staying):
+                start = base(others)
+                changed = {**facts, **others}
+                for value in self._distinct[key]:
+                    changed[key] = value
+                    after = case.change(start, changed, (key,))
+                    if after.flips:
+                        for conclusion, now in after.flips.items():
+                            (adds if now else removes).add(conclusion)
+                        if witness is None:
+                            witness = {**others, key: value}
+                if witness is not None:
+                    break  # the fact alone, or the first context that makes it matter
+            if witness is not None:
+                found[key] = FactEffect(key, frozenset(adds), frozenset(removes), witness)
+        return found
+
+    def _by_cones(
+        self,
+        facts: Facts,
+        candidates: list[str],
+        by_rule: Mapping[str, Truth],
+        undecided: set[str],
+        staying: frozenset[str],
+    ) -> dict[str, FactEffect]:
+        """The effects of the candidates, each answer's found by re-running the rules
+        downstream of the key (for a KB where conclusions credited to different rules can
+        read differently, or a rule reads a conclusion of its own stratum)."""
+        # The rules as this case runs them whatever its unstated facts turn out to be: a rule
+        # the abstraction decides false never fires, one it decides true always does (its
+        # condition need not be evaluated), and only undecided rules are tested.
+        live = self._live_layers(by_rule if self._uniform else None)
         runs: dict[frozenset[tuple[str, Any]], dict[str, RuleSpec]] = {}
 
         def run(extra: dict[str, FactValue]) -> dict[str, RuleSpec]:
             marker = frozenset((k, _hashable(v)) for k, v in extra.items())
             if marker not in runs:
-                runs[marker] = self._all.run({**facts, **extra})
+                runs[marker] = _run(live, {**facts, **extra}, {})
             return runs[marker]
 
         found: dict[str, FactEffect] = {}
@@ -224,44 +385,103 @@ class Sensitivity:
             adds: set[str] = set()
             removes: set[str] = set()
             witness: dict[str, FactValue] | None = None
-            cone = self._cones[key]
-            redone = {r.then.id for r in cone.rules}
-            # the fact alone first: what answering it now does; only if that changes nothing,
-            # look for answers to other facts under which it would (and stop at the first)
+            inside = self._cone_ids[key]
+            cone = [
+                (entries, repeat)
+                for entries, repeat in (
+                    (tuple(e for e in layer if e[1].id in inside), repeat)
+                    for layer, repeat in live
+                )
+                if entries
+            ]
+            redone = self._cone_conclusions[key]
             for others in self._contexts(key, facts, undecided, staying):
-                if witness is not None and others:
-                    break
                 full = run(others)
-                before = frozenset(full)
+                before = {c for c in full if c in redone}
                 kept = {c: r for c, r in full.items() if c not in redone}
-                for value in self._values[key]:
-                    after = frozenset(cone.run({**facts, **others, key: value}, start=kept))
+                changed = {**facts, **others}
+                for value in self._distinct[key]:
+                    changed[key] = value
+                    after = _run_new(cone, changed, kept)
                     if after != before:
                         adds |= after - before
                         removes |= before - after
                         if witness is None:
                             witness = {**others, key: value}
+                if witness is not None:
+                    break  # the fact alone, or the first context that makes it matter
             if witness is not None:
                 found[key] = FactEffect(key, frozenset(adds), frozenset(removes), witness)
         return found
 
+    def _rule_status(self, facts: Facts) -> tuple[dict[str, Truth], dict[str, Truth]]:
+        """Each rule's condition, and each conclusion, over every completion of the case:
+        what :func:`abstract_status` computes, with compiled conditions (and one pass over a
+        stratum whose rules read no conclusion of their own stratum, as a second would change
+        nothing). Returns (rule id -> truth, conclusion id -> status)."""
+        status: dict[str, Truth] = {}
+        by_rule: dict[str, Truth] = {}
+        abstract = self._abstract
+        for layer, repeat in self._layers:
+            for conclusion, _rule, _test in layer:
+                status.setdefault(conclusion, False)
+            changed = True
+            while changed:
+                changed = False
+                for conclusion, rule, _test in layer:
+                    value = abstract[rule.id](facts, status)
+                    by_rule[rule.id] = value
+                    old = status[conclusion]
+                    new = _join(old, value)
+                    if new != old:
+                        status[conclusion] = new
+                        changed = repeat
+        return by_rule, status
+
+    def _live_layers(self, by_rule: Mapping[str, Truth] | None) -> list[_Layer]:
+        """The layers with the rules ``by_rule`` decides false left out and the conditions of
+        those it decides true replaced by "fires" (None: every rule, each tested)."""
+        evaluators = self._evaluators
+        if by_rule is None:
+            return [
+                (tuple((c, r, evaluators[r.id]) for c, r, _ in layer), repeat)
+                for layer, repeat in self._layers
+            ]
+        live: list[_Layer] = []
+        for layer, repeat in self._layers:
+            entries = tuple(
+                (c, r, None if by_rule[r.id] is True else evaluators[r.id])
+                for c, r, _ in layer
+                if by_rule[r.id] is not False
+            )
+            if entries:
+                live.append((entries, repeat))
+        return live
+
     def _contexts(
         self, key: str, facts: Facts, undecided: set[str], staying: frozenset[str] = frozenset()
-    ) -> list[dict[str, FactValue]]:
+    ) -> Iterator[dict[str, FactValue]]:
         """Answers to other unstated facts under which ``key`` may matter: none at all, then,
         for each undecided rule reading ``key``, what each of its conjunctions needs (never an
-        answer to a fact in ``staying``)."""
+        answer to a fact in ``staying``). Lazily: most facts matter on their own, and then
+        no context beyond the first is ever worked out."""
         contexts: list[dict[str, FactValue]] = [{}]
-        for rule in self.rules:
-            if rule.id not in undecided or key not in self.reads.get(rule.id, ()):
+        yield {}
+        for rule_id, terms in self._terms_reading(key):
+            if rule_id not in undecided:
                 continue
-            for term in self.terms[rule.id]:
-                if not any(_on(lit, key) for lit in term):
-                    continue
+            for term in terms:
                 context = self._satisfy(term, facts, key, depth=2, staying=staying)
                 if context is not None and context not in contexts:
                     contexts.append(context)
-        return contexts
+                    yield context
+
+    def _plan(self, term: Conjunct) -> _TermPlan:
+        plan = self._plans.get(id(term))
+        if plan is None or plan.term is not term:
+            plan = _TermPlan(term, self.answers)
+            self._plans[id(term)] = plan
+        return plan
 
     def _satisfy(
         self,
@@ -275,43 +495,445 @@ class Sensitivity:
         ``term`` true, and try to reach the conclusions it needs; None if the case (or a fact
         in ``staying``, which keeps no value) rules it out."""
         chosen: dict[str, FactValue] = {}
-        by_key: dict[str, list[SignedTest]] = {}
-        for lit in term:
-            if isinstance(lit.test, FactTest):
-                by_key.setdefault(lit.test.key, []).append(lit)
-        for key, lits in by_key.items():
+        plan = self._plan(term)
+        for key, lits, wants_unstated, answer in plan.by_key:
             if key == skip:
                 continue
             if key in facts:
-                if not all(holds(lit, {key: facts[key]}, {}) for lit in lits):
+                value = facts[key]
+                if not all(holds(lit, {key: value}, {}) for lit in lits):
                     return None
                 continue
-            if any(lit.wants_stated is False for lit in lits):
+            if wants_unstated:
                 continue  # the term wants it unstated: leave it so
             if key in staying:
                 return None  # it will stay unstated, so this term cannot hold
-            value = next(
-                (v for v in self.answers(key) if all(holds(lit, {key: v}, {}) for lit in lits)),
-                None,
-            )
-            if value is None:
+            if answer is _NO_ANSWER:
                 return None
-            chosen[key] = value
+            chosen[key] = answer  # type: ignore[assignment]
         if depth > 0:
-            for lit in term:
-                if isinstance(lit.test, ConclusionTest) and not lit.negated:
-                    for producer in self._producers(lit.test):
-                        for sub in self.terms[producer.id]:
-                            extra = self._satisfy(
-                                sub, {**facts, **chosen}, skip, depth - 1, staying
-                            )
-                            if extra is not None:
-                                chosen.update(extra)
-                                break
-                        else:
-                            continue
-                        break
+            for test in plan.needed:
+                for producer in self._producers(test):
+                    for sub in self.terms(producer.id):
+                        extra = self._satisfy(sub, {**facts, **chosen}, skip, depth - 1, staying)
+                        if extra is not None:
+                            chosen.update(extra)
+                            break
+                    else:
+                        continue
+                    break
         return chosen
+
+
+_NO_ANSWER = object()
+
+
+class _TermPlan:
+    """What :meth:`Sensitivity._satisfy` needs of one conjunction, worked out once: its fact
+    literals grouped by key (in the order they first appear), whether a group wants the key
+    unstated, the first answer that passes every literal of the group, and the conclusions the
+    conjunction needs reached."""
+
+    def __init__(self, term: Conjunct, answers: Callable[[str], list[FactValue]]):
+        self.term = term
+        groups: dict[str, list[SignedTest]] = {}
+        for lit in term:
+            if isinstance(lit.test, FactTest):
+                groups.setdefault(lit.test.key, []).append(lit)
+        self.by_key: list[tuple[str, tuple[SignedTest, ...], bool, object]] = []
+        for key, lits in groups.items():
+            answer = next(
+                (v for v in answers(key) if all(holds(lit, {key: v}, {}) for lit in lits)),
+                _NO_ANSWER,
+            )
+            wants_unstated = any(lit.wants_stated is False for lit in lits)
+            self.by_key.append((key, tuple(lits), wants_unstated, answer))
+        self.needed = [
+            lit.test
+            for lit in term
+            if isinstance(lit.test, ConclusionTest) and not lit.negated
+        ]
+
+
+@dataclass
+class _Run:
+    """The rules run on one set of facts: what is reached (and by which rule), which live
+    rules' conditions hold, and which conclusions differ from the run it was derived from."""
+
+    reached: dict[str, RuleSpec]
+    holds: dict[str, bool]
+    flips: dict[str, bool] = field(default_factory=dict)
+
+
+class _Propagation:
+    """The rules of one case, run once in full and then re-evaluated only where a change
+    reaches: the rules reading a changed fact, then those reading a conclusion that changed.
+
+    Exact under two conditions the analysis checks for the KB (``Sensitivity._incremental``):
+    every rule reads only conclusions of lower strata, so it is evaluated once, after all it
+    reads is final, and a conclusion test reads only which conclusions are reached, not which
+    rule drew them. A conclusion is then reached exactly when one of its rules' conditions
+    holds, and a rule whose inputs did not change holds as it did. Rules the abstraction
+    decides for the case are settled: false ones are left out, true ones hold.
+    """
+
+    def __init__(
+        self,
+        sensitivity: Sensitivity,
+        facts: Facts,
+        by_rule: Mapping[str, Truth],
+        status: Mapping[str, Truth],
+    ):
+        self.entries: list[tuple[str, RuleSpec, Evaluator | None]] = []
+        for layer, _ in sensitivity._layers:
+            for conclusion, rule, _ in layer:
+                truth = by_rule[rule.id]
+                if truth is False:
+                    continue
+                residual = (
+                    True
+                    if truth is True
+                    else _residual(rule.when, facts, status, sensitivity._producer_conclusions)
+                )
+                if residual is not False:
+                    test = None if residual is True else residual
+                    self.entries.append((conclusion, rule, test))
+        position = {r.id: i for i, (_, r, _) in enumerate(self.entries)}
+        self.rule = {r.id: r for _, r, _ in self.entries}
+        self.producers = {
+            c: tuple(p for p in sensitivity._producers_of[c] if p in position)
+            for c, _, _ in self.entries
+        }
+
+        def tested(rule_ids: Iterable[str]) -> tuple[int, ...]:
+            # rules the case settles (left out, or "holds") need no re-evaluation
+            return tuple(
+                sorted(
+                    position[r]
+                    for r in rule_ids
+                    if r in position and self.entries[position[r]][2] is not None
+                )
+            )
+
+        self.key_readers = {k: tested(ids) for k, ids in sensitivity._key_readers.items()}
+        self.conclusion_readers = {
+            c: tested(ids) for c, ids in sensitivity._conclusion_readers.items()
+        }
+
+    def run(self, facts: Facts) -> _Run:
+        reached: dict[str, RuleSpec] = {}
+        holds_: dict[str, bool] = {}
+        for conclusion, rule, test in self.entries:
+            value = test is None or test(facts, reached) is True
+            holds_[rule.id] = value
+            if value and conclusion not in reached:
+                reached[conclusion] = rule
+        return _Run(reached, holds_)
+
+    def change(self, start: _Run, facts: Facts, keys: Iterable[str]) -> _Run:
+        """The run on ``facts``, which differ from ``start``'s only on ``keys``: the rules
+        reading them re-evaluated in order, then those reading a conclusion that changed."""
+        todo: list[int] = []
+        for key in keys:
+            todo.extend(self.key_readers.get(key, ()))
+        if not todo:
+            return _Run(start.reached, start.holds)
+        heapify(todo)
+        seen: set[int] = set()
+        reached = start.reached
+        holds_ = start.holds
+        copied = False
+        flips: dict[str, bool] = {}
+        entries = self.entries
+        while todo:
+            index = heappop(todo)
+            if index in seen:
+                continue
+            seen.add(index)
+            conclusion, rule, test = entries[index]
+            value = test(facts, reached) is True  # type: ignore[misc]
+            if value == holds_[rule.id]:
+                continue
+            if not copied:
+                reached, holds_, copied = dict(reached), dict(holds_), True
+            holds_[rule.id] = value
+            was = conclusion in reached
+            credited = next((p for p in self.producers[conclusion] if holds_[p]), None)
+            if credited is None:
+                reached.pop(conclusion, None)
+            else:
+                reached[conclusion] = self.rule[credited]
+            now = credited is not None
+            if was != now:
+                if now == (conclusion in start.reached):
+                    flips.pop(conclusion, None)
+                else:
+                    flips[conclusion] = now
+                for reader in self.conclusion_readers.get(conclusion, ()):
+                    heappush(todo, reader)
+        return _Run(reached, holds_, flips)
+
+
+#: one rule as a run sees it: its conclusion, the rule, and its compiled condition (None: it
+#: fires whatever the facts, as far as this case goes)
+_Entry = tuple[str, RuleSpec, "Evaluator | None"]
+#: the rules of one stratum, and whether a second pass over them can fire anything (only when
+#: one of them reads a conclusion another of them draws, which a stratified KB never has)
+_Layer = tuple[tuple[_Entry, ...], bool]
+
+
+def _layers(
+    rules: Sequence[RuleSpec],
+    premises: Mapping[str, Sequence[ConclusionTest]],
+    producers: Producers,
+) -> list[_Layer]:
+    """The rules stratum by stratum, in order, as :func:`forward_chain` fires them
+    (``premises``: each rule's conclusion tests)."""
+    strata: dict[int, list[RuleSpec]] = {}
+    for rule in rules:
+        strata.setdefault(rule.stratum, []).append(rule)
+    layers: list[_Layer] = []
+    for stratum in sorted(strata):
+        layer = strata[stratum]
+        repeat = any(
+            p.stratum == stratum
+            for rule in layer
+            for test in premises.get(rule.id, ())
+            for p in producers(test)
+        )
+        layers.append((tuple((r.then.id, r, None) for r in layer), repeat))
+    return layers
+
+
+def _run(
+    layers: Sequence[_Layer], facts: Facts, start: Mapping[str, RuleSpec]
+) -> dict[str, RuleSpec]:
+    """What :meth:`CompiledRules.run` computes, on layers prepared for one case. A second
+    pass over a layer only happens when one of its rules reads another's conclusion: on
+    any other layer it would find exactly what the first pass found."""
+    reached: dict[str, RuleSpec] = dict(start)
+    for entries, repeat in layers:
+        changed = True
+        while changed:
+            changed = False
+            for conclusion, rule, test in entries:
+                if conclusion not in reached and (test is None or test(facts, reached) is True):
+                    reached[conclusion] = rule
+                    changed = repeat
+    return reached
+
+
+def _run_new(layers: Sequence[_Layer], facts: Facts, start: Mapping[str, RuleSpec]) -> set[str]:
+    """The conclusions :func:`_run` adds to ``start``."""
+    reached: dict[str, RuleSpec] = dict(start)
+    new: set[str] = set()
+    for entries, repeat in layers:
+        changed = True
+        while changed:
+            changed = False
+            for conclusion, rule, test in entries:
+                if conclusion not in reached and (test is None or test(facts, reached) is True):
+                    reached[conclusion] = rule
+                    new.add(conclusion)
+                    changed = repeat
+    return new
+
+
+AbstractEvaluator = Callable[[Facts, Mapping[str, Truth]], Truth]
+
+
+def _abstract_evaluator(condition: Condition, producers: Producers) -> AbstractEvaluator:
+    """``condition`` compiled into a closure computing :func:`_abstract` (facts not stated
+    are undecided, presence included; a conclusion test is as settled as its producers)."""
+    if isinstance(condition, FactTest):
+        key, presence, holds_ = condition.key, condition.presence, condition.holds
+        if presence is not None:
+
+            def stated(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+                return presence if key in facts else None
+
+            return stated
+
+        def value(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+            found = facts.get(key, _MISSING)
+            return None if found is _MISSING else holds_(found)  # type: ignore[arg-type]
+
+        return value
+    if isinstance(condition, ConclusionTest):
+        ids = tuple(r.then.id for r in producers(condition))
+        if len(ids) == 1:
+            (only,) = ids
+
+            def concluded_by(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+                return status.get(only, False)
+
+            return concluded_by
+
+        def concluded(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+            values = [status.get(c, False) for c in ids]
+            return True if True in values else (None if None in values else False)
+
+        return concluded
+    if isinstance(condition, Not):
+        inner = _abstract_evaluator(condition.item, producers)
+
+        def negation(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+            found = inner(facts, status)
+            return None if found is None else not found
+
+        return negation
+    items = tuple(_abstract_evaluator(item, producers) for item in condition.items)
+    if isinstance(condition, All):
+
+        def every(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+            unknown = False
+            for item in items:
+                found = item(facts, status)
+                if found is False:
+                    return False
+                if found is None:
+                    unknown = True
+            return None if unknown else True
+
+        return every
+    if isinstance(condition, AnyOf):
+
+        def some(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+            unknown = False
+            for item in items:
+                found = item(facts, status)
+                if found is True:
+                    return True
+                if found is None:
+                    unknown = True
+            return None if unknown else False
+
+        return some
+    assert isinstance(condition, AtLeast)
+    count = condition.count
+
+    def at_least(facts: Facts, status: Mapping[str, Truth]) -> Truth:
+        values = [item(facts, status) for item in items]
+        true, unknown = values.count(True), values.count(None)
+        if true >= count:
+            return True
+        return None if true + unknown >= count else False
+
+    return at_least
+
+
+def _residual(
+    condition: Condition,
+    facts: Facts,
+    status: Mapping[str, Truth],
+    concluding: Mapping[int, tuple[str, ...]],
+) -> bool | Evaluator:
+    """``condition`` specialised to one case: what stays to be evaluated when only the
+    case's unstated facts can change and only its undecided conclusions (``status`` None) can
+    come or go. Tests of stated facts and of decided conclusions become constants and are
+    folded away (Kleene's rules: a false item decides ``all``, a true one ``any``), so runs of
+    the case evaluate only what an answer can change. A conclusion test reads only whether one
+    of the conclusions satisfying it is reached (``concluding``), which holds where the
+    propagation is used. Returns True or False when nothing is left to evaluate."""
+    if isinstance(condition, FactTest):
+        if condition.key in facts:
+            if condition.presence is not None:
+                return condition.presence
+            return condition.holds(facts[condition.key])
+        return evaluator(condition)
+    if isinstance(condition, ConclusionTest):
+        ids = concluding[id(condition)]
+        settled = [status.get(c, False) for c in ids]
+        if True in settled:
+            return True
+        live = tuple(c for c, value in zip(ids, settled, strict=True) if value is None)
+        if not live:
+            return False
+        if len(live) == 1:
+            (only,) = live
+
+            def reached_one(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+                return only in reached
+
+            return reached_one
+
+        def reached_any(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+            return any(c in reached for c in live)
+
+        return reached_any
+    if isinstance(condition, Not):
+        inner = _residual(condition.item, facts, status, concluding)
+        if isinstance(inner, bool):
+            return not inner
+
+        def negation(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+            value = inner(facts, reached)
+            return None if value is None else not value
+
+        return negation
+    parts = [_residual(item, facts, status, concluding) for item in condition.items]
+    items = tuple(p for p in parts if not isinstance(p, bool))
+    if isinstance(condition, All):
+        if False in parts:
+            return False
+        if not items:
+            return True
+        if len(items) == 1:
+            return items[0]
+
+        def every(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+            unknown = False
+            for item in items:
+                value = item(facts, reached)
+                if value is False:
+                    return False
+                if value is None:
+                    unknown = True
+            return None if unknown else True
+
+        return every
+    if isinstance(condition, AnyOf):
+        if True in parts:
+            return True
+        if not items:
+            return False
+        if len(items) == 1:
+            return items[0]
+
+        def some(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+            unknown = False
+            for item in items:
+                value = item(facts, reached)
+                if value is True:
+                    return True
+                if value is None:
+                    unknown = True
+            return None if unknown else False
+
+        return some
+    assert isinstance(condition, AtLeast)
+    count = condition.count - sum(1 for p in parts if p is True)
+    if count <= 0:
+        return True
+    if len(items) < count:
+        return False
+
+    def at_least(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+        true = unknown = 0
+        for item in items:
+            value = item(facts, reached)
+            if value is True:
+                true += 1
+            elif value is None:
+                unknown += 1
+        if true >= count:
+            return True
+        return None if true + unknown >= count else False
+
+    return at_least
+
+
+_MISSING = object()
 
 
 def _on(lit: SignedTest, key: str) -> bool:
