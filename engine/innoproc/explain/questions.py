@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from innoproc.ontology import FactValue, Vocabulary
 from innoproc.rules import RuleSpec
-from innoproc.rules.sensitivity import FactEffect
 
 from .advice import SEVERITY_RANK
 
 if TYPE_CHECKING:
+    from innoproc.rules.sensitivity import FactEffect
+
     from .advice import Advice
 
 

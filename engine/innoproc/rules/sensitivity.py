@@ -19,10 +19,10 @@ choice of question. It works in two steps:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from innoproc.ontology import CaseKey, FactValue, Vocabulary
 
@@ -185,6 +185,24 @@ class Sensitivity:
             key: frozenset(r.then.id for r in cone) for key, cone in self.downstream.items()
         }
         self._layers = _layers(self.rules, premises, self._producers)
+        #: what each rule's outcome on a case depends on: the facts it reads and the
+        #: conclusions its tests can be satisfied by
+        self._inputs = {
+            rule.id: (
+                tuple(sorted(self.reads.get(rule.id, ()))),
+                tuple(
+                    dict.fromkeys(
+                        c
+                        for test in premises.get(rule.id, ())
+                        for c in self._producer_conclusions[id(test)]
+                    )
+                ),
+            )
+            for rule in self.rules
+        }
+        #: (rule id, the facts it reads, the status of the conclusions it reads) -> [its
+        #: truth over every completion, its residual condition once built]: cases share them
+        self._settled: dict[tuple[Any, ...], list[Any]] = {}
         self._evaluators = {rule.id: evaluator(rule.when) for rule in self.rules}
         self._abstract = {
             rule.id: _abstract_evaluator(rule.when, self._producers) for rule in self.rules
@@ -293,7 +311,7 @@ class Sensitivity:
         algorithm, is the reference the tests hold this to).
         """
         staying = frozenset(unknown)
-        by_rule, status = self._rule_status(facts)
+        by_rule, status, cells = self._settle(facts)
         undecided = {rid for rid, value in by_rule.items() if value is None}
         candidates: list[str] = []
         for rule in self.rules:
@@ -309,21 +327,21 @@ class Sensitivity:
         if not candidates:
             return {}
         if self._incremental:
-            return self._by_propagation(facts, candidates, by_rule, status, undecided, staying)
+            return self._by_propagation(facts, candidates, cells, status, undecided, staying)
         return self._by_cones(facts, candidates, by_rule, undecided, staying)
 
     def _by_propagation(
         self,
         facts: Facts,
         candidates: list[str],
-        by_rule: Mapping[str, Truth],
+        cells: Mapping[str, list[Any]],
         status: Mapping[str, Truth],
         undecided: set[str],
         staying: frozenset[str],
     ) -> dict[str, FactEffect]:
         """The effects of the candidates, each answer's found by propagating the change from
         a run of the case (with the context's answers) through the rules that read it."""
-        case = _Propagation(self, facts, by_rule, status)
+        case = _Propagation(self, facts, cells, status)
         bases: dict[frozenset[tuple[str, Any]], _Run] = {}
         first = case.run(facts)
 
@@ -419,9 +437,22 @@ class Sensitivity:
         what :func:`abstract_status` computes, with compiled conditions (and one pass over a
         stratum whose rules read no conclusion of their own stratum, as a second would change
         nothing). Returns (rule id -> truth, conclusion id -> status)."""
+        by_rule, status, _ = self._settle(facts)
+        return by_rule, status
+
+    def _settle(
+        self, facts: Facts
+    ) -> tuple[dict[str, Truth], dict[str, Truth], dict[str, list[Any]]]:
+        """:meth:`_rule_status`, and for each rule its entry of ``_settled``: a rule's truth
+        depends only on the facts and conclusions it reads, so cases that agree on those share
+        it (and the rule's residual condition, see :func:`_residual`)."""
         status: dict[str, Truth] = {}
         by_rule: dict[str, Truth] = {}
+        cells: dict[str, list[Any]] = {}
         abstract = self._abstract
+        settled = self._settled
+        if len(settled) > _MOST_SETTLED:
+            settled.clear()
         for layer, repeat in self._layers:
             for conclusion, _rule, _test in layer:
                 status.setdefault(conclusion, False)
@@ -429,14 +460,25 @@ class Sensitivity:
             while changed:
                 changed = False
                 for conclusion, rule, _test in layer:
-                    value = abstract[rule.id](facts, status)
+                    keys, read = self._inputs[rule.id]
+                    marker = (
+                        rule.id,
+                        tuple(_hashable(facts[k]) if k in facts else _MISSING for k in keys),
+                        tuple(status.get(c, False) for c in read),
+                    )
+                    cell = settled.get(marker)
+                    if cell is None:
+                        cell = [abstract[rule.id](facts, status), None]
+                        settled[marker] = cell
+                    cells[rule.id] = cell
+                    value = cell[0]
                     by_rule[rule.id] = value
                     old = status[conclusion]
                     new = _join(old, value)
                     if new != old:
                         status[conclusion] = new
                         changed = repeat
-        return by_rule, status
+        return by_rule, status, cells
 
     def _live_layers(self, by_rule: Mapping[str, Truth] | None) -> list[_Layer]:
         """The layers with the rules ``by_rule`` decides false left out and the conditions of
@@ -555,14 +597,14 @@ class _TermPlan:
         ]
 
 
-@dataclass
-class _Run:
-    """The rules run on one set of facts: what is reached (and by which rule), which live
-    rules' conditions hold, and which conclusions differ from the run it was derived from."""
+class _Run(NamedTuple):
+    """The rules run on one set of facts: the conclusions reached, whether each live rule's
+    condition holds (by its place in :attr:`_Propagation.entries`), and which conclusions
+    differ from the run it was derived from (id -> now reached)."""
 
-    reached: dict[str, RuleSpec]
-    holds: dict[str, bool]
-    flips: dict[str, bool] = field(default_factory=dict)
+    reached: frozenset[str] | set[str]
+    holds: list[bool]
+    flips: dict[str, bool]
 
 
 class _Propagation:
@@ -574,102 +616,125 @@ class _Propagation:
     reads is final, and a conclusion test reads only which conclusions are reached, not which
     rule drew them. A conclusion is then reached exactly when one of its rules' conditions
     holds, and a rule whose inputs did not change holds as it did. Rules the abstraction
-    decides for the case are settled: false ones are left out, true ones hold.
+    decides for the case are settled: false ones are left out, true ones hold; the others are
+    evaluated in their residual form (:func:`_residual`), which reads conclusions as a set.
     """
 
     def __init__(
         self,
         sensitivity: Sensitivity,
         facts: Facts,
-        by_rule: Mapping[str, Truth],
+        cells: Mapping[str, list[Any]],
         status: Mapping[str, Truth],
     ):
-        self.entries: list[tuple[str, RuleSpec, Evaluator | None]] = []
+        self.sensitivity = sensitivity
+        self.conclusions: list[str] = []
+        self.ids: list[str] = []
+        self.tests: list[_Residual | None] = []
+        concluding = sensitivity._producer_conclusions
         for layer, _ in sensitivity._layers:
             for conclusion, rule, _ in layer:
-                truth = by_rule[rule.id]
+                cell = cells[rule.id]
+                truth = cell[0]
                 if truth is False:
                     continue
-                residual = (
-                    True
-                    if truth is True
-                    else _residual(rule.when, facts, status, sensitivity._producer_conclusions)
-                )
+                if truth is True:
+                    residual: bool | _Residual = True
+                else:
+                    residual = cell[1]
+                    if residual is None:
+                        residual = cell[1] = _residual(rule.when, facts, status, concluding)
                 if residual is not False:
-                    test = None if residual is True else residual
-                    self.entries.append((conclusion, rule, test))
-        position = {r.id: i for i, (_, r, _) in enumerate(self.entries)}
-        self.rule = {r.id: r for _, r, _ in self.entries}
-        self.producers = {
-            c: tuple(p for p in sensitivity._producers_of[c] if p in position)
-            for c, _, _ in self.entries
-        }
+                    self.conclusions.append(conclusion)
+                    self.ids.append(rule.id)
+                    self.tests.append(None if residual is True else residual)
+        self.position = {rule_id: i for i, rule_id in enumerate(self.ids)}
+        self._producers: dict[str, tuple[int, ...]] = {}
+        self._key_readers: dict[str, tuple[int, ...]] = {}
+        self._conclusion_readers: dict[str, tuple[int, ...]] = {}
 
-        def tested(rule_ids: Iterable[str]) -> tuple[int, ...]:
-            # rules the case settles (left out, or "holds") need no re-evaluation
-            return tuple(
-                sorted(
-                    position[r]
-                    for r in rule_ids
-                    if r in position and self.entries[position[r]][2] is not None
-                )
+    def _tested(self, rule_ids: Iterable[str]) -> tuple[int, ...]:
+        """Where the rules are that a change can make hold or fail (rules the case settles,
+        left out or always holding, need no re-evaluation), in order."""
+        position, tests = self.position, self.tests
+        return tuple(
+            sorted(position[r] for r in rule_ids if r in position and tests[position[r]])
+        )
+
+    def readers_of_key(self, key: str) -> tuple[int, ...]:
+        found = self._key_readers.get(key)
+        if found is None:
+            found = self._key_readers[key] = self._tested(
+                self.sensitivity._key_readers.get(key, ())
             )
+        return found
 
-        self.key_readers = {k: tested(ids) for k, ids in sensitivity._key_readers.items()}
-        self.conclusion_readers = {
-            c: tested(ids) for c, ids in sensitivity._conclusion_readers.items()
-        }
+    def readers_of_conclusion(self, conclusion: str) -> tuple[int, ...]:
+        found = self._conclusion_readers.get(conclusion)
+        if found is None:
+            found = self._conclusion_readers[conclusion] = self._tested(
+                self.sensitivity._conclusion_readers.get(conclusion, ())
+            )
+        return found
+
+    def producers(self, conclusion: str) -> tuple[int, ...]:
+        found = self._producers.get(conclusion)
+        if found is None:
+            position = self.position
+            found = self._producers[conclusion] = tuple(
+                position[p] for p in self.sensitivity._producers_of[conclusion] if p in position
+            )
+        return found
 
     def run(self, facts: Facts) -> _Run:
-        reached: dict[str, RuleSpec] = {}
-        holds_: dict[str, bool] = {}
-        for conclusion, rule, test in self.entries:
+        reached: set[str] = set()
+        holds_: list[bool] = []
+        for conclusion, test in zip(self.conclusions, self.tests, strict=True):
             value = test is None or test(facts, reached) is True
-            holds_[rule.id] = value
-            if value and conclusion not in reached:
-                reached[conclusion] = rule
-        return _Run(reached, holds_)
+            holds_.append(value)
+            if value:
+                reached.add(conclusion)
+        return _Run(reached, holds_, {})
 
     def change(self, start: _Run, facts: Facts, keys: Iterable[str]) -> _Run:
         """The run on ``facts``, which differ from ``start``'s only on ``keys``: the rules
         reading them re-evaluated in order, then those reading a conclusion that changed."""
         todo: list[int] = []
         for key in keys:
-            todo.extend(self.key_readers.get(key, ()))
+            todo.extend(self.readers_of_key(key))
         if not todo:
-            return _Run(start.reached, start.holds)
+            return _Run(start.reached, start.holds, {})
         heapify(todo)
-        seen: set[int] = set()
         reached = start.reached
         holds_ = start.holds
         copied = False
         flips: dict[str, bool] = {}
-        entries = self.entries
+        tests = self.tests
+        last = -1
         while todo:
             index = heappop(todo)
-            if index in seen:
-                continue
-            seen.add(index)
-            conclusion, rule, test = entries[index]
-            value = test(facts, reached) is True  # type: ignore[misc]
-            if value == holds_[rule.id]:
+            if index == last:
+                continue  # pushed twice: the heap gives the copies one after the other
+            last = index
+            value = tests[index](facts, reached) is True  # type: ignore[misc]
+            if value == holds_[index]:
                 continue
             if not copied:
-                reached, holds_, copied = dict(reached), dict(holds_), True
-            holds_[rule.id] = value
+                reached, holds_, copied = set(reached), list(holds_), True
+            holds_[index] = value
+            conclusion = self.conclusions[index]
             was = conclusion in reached
-            credited = next((p for p in self.producers[conclusion] if holds_[p]), None)
-            if credited is None:
-                reached.pop(conclusion, None)
-            else:
-                reached[conclusion] = self.rule[credited]
-            now = credited is not None
+            now = any(holds_[p] for p in self.producers(conclusion))
             if was != now:
+                if now:
+                    reached.add(conclusion)  # type: ignore[union-attr]
+                else:
+                    reached.discard(conclusion)  # type: ignore[union-attr]
                 if now == (conclusion in start.reached):
                     flips.pop(conclusion, None)
                 else:
                     flips[conclusion] = now
-                for reader in self.conclusion_readers.get(conclusion, ()):
+                for reader in self.readers_of_conclusion(conclusion):
                     heappush(todo, reader)
         return _Run(reached, holds_, flips)
 
@@ -740,6 +805,8 @@ def _run_new(layers: Sequence[_Layer], facts: Facts, start: Mapping[str, RuleSpe
 
 
 AbstractEvaluator = Callable[[Facts, Mapping[str, Truth]], Truth]
+#: a condition specialised to a case (:func:`_residual`): facts, and the conclusions reached
+_Residual = Callable[[Facts, Collection[str]], Truth]
 
 
 def _abstract_evaluator(condition: Condition, producers: Producers) -> AbstractEvaluator:
@@ -827,7 +894,7 @@ def _residual(
     facts: Facts,
     status: Mapping[str, Truth],
     concluding: Mapping[int, tuple[str, ...]],
-) -> bool | Evaluator:
+) -> bool | _Residual:
     """``condition`` specialised to one case: what stays to be evaluated when only the
     case's unstated facts can change and only its undecided conclusions (``status`` None) can
     come or go. Tests of stated facts and of decided conclusions become constants and are
@@ -840,7 +907,7 @@ def _residual(
             if condition.presence is not None:
                 return condition.presence
             return condition.holds(facts[condition.key])
-        return evaluator(condition)
+        return cast(_Residual, evaluator(condition))  # it reads no conclusion
     if isinstance(condition, ConclusionTest):
         ids = concluding[id(condition)]
         settled = [status.get(c, False) for c in ids]
@@ -852,12 +919,12 @@ def _residual(
         if len(live) == 1:
             (only,) = live
 
-            def reached_one(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+            def reached_one(facts: Facts, reached: Collection[str]) -> Truth:
                 return only in reached
 
             return reached_one
 
-        def reached_any(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+        def reached_any(facts: Facts, reached: Collection[str]) -> Truth:
             return any(c in reached for c in live)
 
         return reached_any
@@ -866,7 +933,7 @@ def _residual(
         if isinstance(inner, bool):
             return not inner
 
-        def negation(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+        def negation(facts: Facts, reached: Collection[str]) -> Truth:
             value = inner(facts, reached)
             return None if value is None else not value
 
@@ -881,7 +948,7 @@ def _residual(
         if len(items) == 1:
             return items[0]
 
-        def every(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+        def every(facts: Facts, reached: Collection[str]) -> Truth:
             unknown = False
             for item in items:
                 value = item(facts, reached)
@@ -900,7 +967,7 @@ def _residual(
         if len(items) == 1:
             return items[0]
 
-        def some(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+        def some(facts: Facts, reached: Collection[str]) -> Truth:
             unknown = False
             for item in items:
                 value = item(facts, reached)
@@ -918,7 +985,7 @@ def _residual(
     if len(items) < count:
         return False
 
-    def at_least(facts: Facts, reached: Mapping[str, RuleSpec]) -> Truth:
+    def at_least(facts: Facts, reached: Collection[str]) -> Truth:
         true = unknown = 0
         for item in items:
             value = item(facts, reached)
@@ -934,6 +1001,8 @@ def _residual(
 
 
 _MISSING = object()
+#: past this many rule outcomes remembered across cases, start afresh (bounds the memory)
+_MOST_SETTLED = 50_000
 
 
 def _on(lit: SignedTest, key: str) -> bool:
