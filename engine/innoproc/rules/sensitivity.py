@@ -463,13 +463,18 @@ class Sensitivity:
                     keys, read = self._inputs[rule.id]
                     marker = (
                         rule.id,
-                        tuple(_hashable(facts[k]) if k in facts else _MISSING for k in keys),
-                        tuple(status.get(c, False) for c in read),
+                        tuple([facts.get(k, _MISSING) for k in keys]),
+                        tuple([status.get(c, False) for c in read]),
                     )
-                    cell = settled.get(marker)
+                    try:
+                        cell = settled.get(marker)
+                        shared = True
+                    except TypeError:  # a value that cannot be hashed (a list): not shared
+                        cell, shared = None, False
                     if cell is None:
                         cell = [abstract[rule.id](facts, status), None]
-                        settled[marker] = cell
+                        if shared:
+                            settled[marker] = cell
                     cells[rule.id] = cell
                     value = cell[0]
                     by_rule[rule.id] = value
@@ -939,46 +944,44 @@ def _residual(
 
         return negation
     parts = [_residual(item, facts, status, concluding) for item in condition.items]
-    items = tuple(p for p in parts if not isinstance(p, bool))
-    if isinstance(condition, All):
-        if False in parts:
-            return False
-        if not items:
-            return True
-        if len(items) == 1:
-            return items[0]
-
-        def every(facts: Facts, reached: Collection[str]) -> Truth:
-            unknown = False
-            for item in items:
-                value = item(facts, reached)
-                if value is False:
-                    return False
-                if value is None:
-                    unknown = True
-            return None if unknown else True
-
-        return every
-    if isinstance(condition, AnyOf):
-        if True in parts:
-            return True
-        if not items:
-            return False
-        if len(items) == 1:
-            return items[0]
-
-        def some(facts: Facts, reached: Collection[str]) -> Truth:
-            unknown = False
-            for item in items:
-                value = item(facts, reached)
-                if value is True:
-                    return True
-                if value is None:
-                    unknown = True
-            return None if unknown else False
-
-        return some
+    if isinstance(condition, All | AnyOf):
+        if (False if isinstance(condition, All) else True) in parts:
+            return isinstance(condition, AnyOf)
+        # the commonest tests are read in the loop below rather than called: a fact among
+        # values, a conclusion reached, or either negated (Kleene's all/any give the same
+        # result in any order)
+        members: list[tuple[str, frozenset[FactValue], bool]] = []
+        needs: list[tuple[str, bool]] = []
+        rest: list[_Residual] = []
+        for item, part in zip(condition.items, parts, strict=True):
+            if isinstance(part, bool):
+                continue
+            positive = not isinstance(item, Not)
+            leaf = item.item if isinstance(item, Not) else item
+            if (
+                isinstance(leaf, FactTest)
+                and leaf.op == "in"
+                and not leaf.multi
+                and leaf.key not in facts
+            ):
+                members.append((leaf.key, leaf.values, positive))
+                continue
+            if isinstance(leaf, ConclusionTest):
+                open_ = [c for c in concluding[id(leaf)] if status.get(c, False) is None]
+                if len(open_) == 1:
+                    needs.append((open_[0], positive))
+                    continue
+            rest.append(part)
+        if not members and not needs:
+            if not rest:
+                return isinstance(condition, All)
+            if len(rest) == 1:
+                return rest[0]
+        return _all_of(members, needs, rest) if isinstance(condition, All) else _any_of(
+            members, needs, rest
+        )
     assert isinstance(condition, AtLeast)
+    items = tuple(p for p in parts if not isinstance(p, bool))
     count = condition.count - sum(1 for p in parts if p is True)
     if count <= 0:
         return True
@@ -998,6 +1001,64 @@ def _residual(
         return None if true + unknown >= count else False
 
     return at_least
+
+
+def _all_of(
+    members: Sequence[tuple[str, frozenset[FactValue], bool]],
+    needs: Sequence[tuple[str, bool]],
+    rest: Sequence[_Residual],
+) -> _Residual:
+    """Kleene's ``all`` of fact-among-values tests, conclusion tests and other conditions."""
+
+    def every(facts: Facts, reached: Collection[str]) -> Truth:
+        unknown = False
+        for key, values, positive in members:
+            value = facts.get(key, _MISSING)
+            if value is _MISSING:
+                unknown = True
+            elif (value in values) != positive:
+                return False
+        for conclusion, positive in needs:
+            if (conclusion in reached) != positive:
+                return False
+        for item in rest:
+            found = item(facts, reached)
+            if found is False:
+                return False
+            if found is None:
+                unknown = True
+        return None if unknown else True
+
+    return every
+
+
+def _any_of(
+    members: Sequence[tuple[str, frozenset[FactValue], bool]],
+    needs: Sequence[tuple[str, bool]],
+    rest: Sequence[_Residual],
+) -> _Residual:
+    """Kleene's ``any`` of fact-among-values tests, conclusion tests and other conditions."""
+
+    def some(facts: Facts, reached: Collection[str]) -> Truth:
+        unknown = False
+        for key, values, positive in members:
+            value = facts.get(key, _MISSING)
+            if value is _MISSING:
+                unknown = True
+            elif (value in values) == positive:
+                return True
+        for conclusion, positive in needs:
+            if (conclusion in reached) == positive:
+                return True
+        for item in rest:
+            found = item(facts, reached)
+            if found is True:
+                return True
+            if found is None:
+                unknown = True
+        return None if unknown else False
+
+    return some
 
 
 _MISSING = object()
