@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from heapq import heapify, heappop, heappush
+from heapq import heappop, heappush
 from typing import Any, NamedTuple, cast
 
 from innoproc.ontology import CaseKey, FactValue, Vocabulary
@@ -349,7 +349,9 @@ class Sensitivity:
             marker = frozenset((k, _hashable(v)) for k, v in others.items())
             found = bases.get(marker)
             if found is None:
-                found = case.change(first, {**facts, **others}, others) if others else first
+                found = first
+                if others:
+                    found = case.change(first, {**facts, **others}, others.keys()) or first
                 bases[marker] = found
             return found
 
@@ -364,7 +366,7 @@ class Sensitivity:
                 for value in self._distinct[key]:
                     changed[key] = value
                     after = case.change(start, changed, (key,))
-                    if after.flips:
+                    if after is not None and after.flips:
                         for conclusion, now in after.flips.items():
                             (adds if now else removes).add(conclusion)
                         if witness is None:
@@ -701,47 +703,56 @@ class _Propagation:
                 reached.add(conclusion)
         return _Run(reached, holds_, {})
 
-    def change(self, start: _Run, facts: Facts, keys: Iterable[str]) -> _Run:
+    def change(self, start: _Run, facts: Facts, keys: Collection[str]) -> _Run | None:
         """The run on ``facts``, which differ from ``start``'s only on ``keys``: the rules
-        reading them re-evaluated in order, then those reading a conclusion that changed."""
-        todo: list[int] = []
-        for key in keys:
-            todo.extend(self.readers_of_key(key))
-        if not todo:
-            return _Run(start.reached, start.holds, {})
-        heapify(todo)
+        reading them re-evaluated in order, then those reading a conclusion that changed.
+        None when no rule's condition changes (the run is ``start``'s)."""
+        if len(keys) == 1:
+            readers = self.readers_of_key(next(iter(keys)))
+        else:
+            readers = tuple(sorted({i for key in keys for i in self.readers_of_key(key)}))
+        tests = self.tests
         reached = start.reached
         holds_ = start.holds
-        copied = False
-        flips: dict[str, bool] = {}
-        tests = self.tests
-        last = -1
-        while todo:
-            index = heappop(todo)
-            if index == last:
-                continue  # pushed twice: the heap gives the copies one after the other
-            last = index
+        # most answers change no rule: evaluate the readers in order until one changes
+        tried = 0
+        for index in readers:
+            tried += 1
             value = tests[index](facts, reached) is True  # type: ignore[misc]
-            if value == holds_[index]:
-                continue
-            if not copied:
-                reached, holds_, copied = set(reached), list(holds_), True
+            if value != holds_[index]:
+                break
+        else:
+            return None
+        todo = list(readers[tried:])  # sorted already, so a heap
+        reached, holds_ = set(reached), list(holds_)
+        flips: dict[str, bool] = {}
+        last = index
+        while True:
             holds_[index] = value
             conclusion = self.conclusions[index]
             was = conclusion in reached
             now = any(holds_[p] for p in self.producers(conclusion))
             if was != now:
                 if now:
-                    reached.add(conclusion)  # type: ignore[union-attr]
+                    reached.add(conclusion)
                 else:
-                    reached.discard(conclusion)  # type: ignore[union-attr]
+                    reached.discard(conclusion)
                 if now == (conclusion in start.reached):
                     flips.pop(conclusion, None)
                 else:
                     flips[conclusion] = now
                 for reader in self.readers_of_conclusion(conclusion):
                     heappush(todo, reader)
-        return _Run(reached, holds_, flips)
+            while True:  # the next rule whose condition changes, in order
+                if not todo:
+                    return _Run(reached, holds_, flips)
+                index = heappop(todo)
+                if index == last:
+                    continue  # pushed twice: the heap gives the copies one after the other
+                last = index
+                value = tests[index](facts, reached) is True  # type: ignore[misc]
+                if value != holds_[index]:
+                    break
 
 
 #: one rule as a run sees it: its conclusion, the rule, and its compiled condition (None: it
