@@ -67,10 +67,7 @@ def questions_from(
 ) -> tuple[OpenQuestion, ...]:
     """Open questions from the sensitivity analysis, the most decisive first (ties: the
     order of the case form)."""
-    producer: dict[str, RuleSpec] = {}
-    for rule in rules:
-        producer.setdefault(rule.then.id, rule)
-    order = {name: index for index, name in enumerate(vocab.keys)}
+    producer, order = _tables(rules, vocab)
     found = []
     for key, effect in effects.items():
         spec = vocab.keys[key]
@@ -83,6 +80,28 @@ def questions_from(
         found.append(OpenQuestion(key, spec.label, question, items, witness))
     found.sort(key=lambda q: (-q.weight[0], -q.weight[1], order.get(q.key, 0)))
     return tuple(found)
+
+
+#: (rules, vocabulary) -> (conclusion id -> its first rule, case key -> place in the form),
+#: worked out once per KB rather than for every case (the objects are kept to check identity)
+_TABLES: dict[
+    tuple[int, int], tuple[tuple[RuleSpec, ...], Vocabulary, dict[str, RuleSpec], dict[str, int]]
+] = {}
+
+
+def _tables(
+    rules: tuple[RuleSpec, ...], vocab: Vocabulary
+) -> tuple[dict[str, RuleSpec], dict[str, int]]:
+    found = _TABLES.get((id(rules), id(vocab)))
+    if found is None or found[0] is not rules or found[1] is not vocab:
+        producer: dict[str, RuleSpec] = {}
+        for rule in rules:
+            producer.setdefault(rule.then.id, rule)
+        order = {name: index for index, name in enumerate(vocab.keys)}
+        if len(_TABLES) > 16:
+            _TABLES.clear()
+        found = _TABLES[(id(rules), id(vocab))] = (rules, vocab, producer, order)
+    return found[2], found[3]
 
 
 def _affected(rule: RuleSpec, effect: FactEffect) -> AffectedItem:
