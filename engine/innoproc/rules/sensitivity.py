@@ -225,6 +225,21 @@ class Sensitivity:
         self._values = {key: self._answers(key) for key in tests if key in vocab.keys}
         #: per key, one answer per class of answers that every test on the key treats alike
         self._distinct = {key: self._representatives(key) for key in self._values}
+        #: key -> rule id -> for each of those answers, which class of answers the rule's own
+        #: tests of the key put it in (a rule cannot tell apart two answers of one class)
+        self._classes: dict[str, dict[str, tuple[int, ...]]] = {}
+        for key, answers in self._distinct.items():
+            for rule_id in self._key_readers[key]:
+                own = [
+                    leaf
+                    for leaf in leaves(self._by_id[rule_id].when)
+                    if isinstance(leaf, FactTest) and leaf.key == key and leaf.presence is None
+                ]
+                signatures: dict[tuple[bool, ...], int] = {}
+                self._classes.setdefault(key, {})[rule_id] = tuple(
+                    signatures.setdefault(tuple(t.holds(v) for t in own), len(signatures))
+                    for v in answers
+                )
         #: per key, the rules reading it, each with the conjunctions of its normal form that
         #: test it (the places where answers to other facts can make the key matter), worked
         #: out when first needed
@@ -350,8 +365,10 @@ class Sensitivity:
             found = bases.get(marker)
             if found is None:
                 found = first
-                if others:
-                    found = case.change(first, {**facts, **others}, others.keys()) or first
+                if others:  # the same run if no rule changes, but answers tried afresh
+                    found = case.change(first, {**facts, **others}, others.keys()) or _Run(
+                        first.reached, first.holds, {}, {}
+                    )
                 bases[marker] = found
             return found
 
@@ -363,9 +380,9 @@ class Sensitivity:
             for others in self._contexts(key, facts, undecided, staying):
                 start = base(others)
                 changed = {**facts, **others}
-                for value in self._distinct[key]:
+                for choice, value in enumerate(self._distinct[key]):
                     changed[key] = value
-                    after = case.change(start, changed, (key,))
+                    after = case.change(start, changed, (key,), choice)
                     if after is not None and after.flips:
                         for conclusion, now in after.flips.items():
                             (adds if now else removes).add(conclusion)
@@ -612,6 +629,9 @@ class _Run(NamedTuple):
     reached: frozenset[str] | set[str]
     holds: list[bool]
     flips: dict[str, bool]
+    #: key -> (place of a rule reading it, the class of an answer to it) -> whether the rule
+    #: holds with that answer and nothing else changed (see :meth:`_Propagation.change`)
+    tried: dict[str, dict[tuple[int, int], bool]]
 
 
 class _Propagation:
@@ -659,6 +679,7 @@ class _Propagation:
         self._producers: dict[str, tuple[int, ...]] = {}
         self._key_readers: dict[str, tuple[int, ...]] = {}
         self._conclusion_readers: dict[str, tuple[int, ...]] = {}
+        self._key_classes: dict[str, tuple[tuple[int, ...], ...]] = {}
 
     def _tested(self, rule_ids: Iterable[str]) -> tuple[int, ...]:
         """Where the rules are that a change can make hold or fail (rules the case settles,
@@ -701,24 +722,49 @@ class _Propagation:
             holds_.append(value)
             if value:
                 reached.add(conclusion)
-        return _Run(reached, holds_, {})
+        return _Run(reached, holds_, {}, {})
 
-    def change(self, start: _Run, facts: Facts, keys: Collection[str]) -> _Run | None:
+    def classes_of_key(self, key: str) -> tuple[tuple[int, ...], ...]:
+        found = self._key_classes.get(key)
+        if found is None:
+            classes = self.sensitivity._classes[key]
+            found = self._key_classes[key] = tuple(
+                classes[self.ids[index]] for index in self.readers_of_key(key)
+            )
+        return found
+
+    def change(
+        self, start: _Run, facts: Facts, keys: Collection[str], choice: int | None = None
+    ) -> _Run | None:
         """The run on ``facts``, which differ from ``start``'s only on ``keys``: the rules
         reading them re-evaluated in order, then those reading a conclusion that changed.
-        None when no rule's condition changes (the run is ``start``'s)."""
+        None when no rule's condition changes (the run is ``start``'s). ``choice``: the one
+        key's answer is its ``choice``-th representative (``Sensitivity._distinct``), so a
+        rule reading it is evaluated once per class of answers it tells apart."""
         if len(keys) == 1:
-            readers = self.readers_of_key(next(iter(keys)))
+            (key,) = keys
+            readers = self.readers_of_key(key)
         else:
             readers = tuple(sorted({i for key in keys for i in self.readers_of_key(key)}))
+            choice = None
         tests = self.tests
         reached = start.reached
         holds_ = start.holds
         # most answers change no rule: evaluate the readers in order until one changes
+        if choice is not None:
+            classes = self.classes_of_key(key)
+            known = start.tried.setdefault(key, {})
         tried = 0
         for index in readers:
+            if choice is None:
+                value = tests[index](facts, reached) is True  # type: ignore[misc]
+            else:
+                marker = (index, classes[tried][choice])
+                found = known.get(marker)
+                if found is None:
+                    found = known[marker] = tests[index](facts, reached) is True  # type: ignore[misc]
+                value = found
             tried += 1
-            value = tests[index](facts, reached) is True  # type: ignore[misc]
             if value != holds_[index]:
                 break
         else:
@@ -745,7 +791,7 @@ class _Propagation:
                     heappush(todo, reader)
             while True:  # the next rule whose condition changes, in order
                 if not todo:
-                    return _Run(reached, holds_, flips)
+                    return _Run(reached, holds_, flips, {})
                 index = heappop(todo)
                 if index == last:
                     continue  # pushed twice: the heap gives the copies one after the other
