@@ -144,11 +144,14 @@ class Sensitivity:
         tests: dict[str, list[FactTest]] = {}
         self.reads: dict[str, set[str]] = {}  # rule id -> keys read
         premises: dict[str, list[ConclusionTest]] = {}  # rule id -> conclusion tests
+        own: dict[tuple[str, str], list[FactTest]] = {}  # (rule id, key) -> its value tests
         for rule in self.rules:
             for leaf in leaves(rule.when):
                 if isinstance(leaf, FactTest):
                     tests.setdefault(leaf.key, []).append(leaf)
                     self.reads.setdefault(rule.id, set()).add(leaf.key)
+                    if leaf.presence is None:
+                        own.setdefault((rule.id, leaf.key), []).append(leaf)
                 else:
                     premises.setdefault(rule.id, []).append(leaf)
         self.tests = tests
@@ -230,14 +233,10 @@ class Sensitivity:
         self._classes: dict[str, dict[str, tuple[int, ...]]] = {}
         for key, answers in self._distinct.items():
             for rule_id in self._key_readers[key]:
-                own = [
-                    leaf
-                    for leaf in leaves(self._by_id[rule_id].when)
-                    if isinstance(leaf, FactTest) and leaf.key == key and leaf.presence is None
-                ]
+                checks = own.get((rule_id, key), [])
                 signatures: dict[tuple[bool, ...], int] = {}
                 self._classes.setdefault(key, {})[rule_id] = tuple(
-                    signatures.setdefault(tuple(t.holds(v) for t in own), len(signatures))
+                    signatures.setdefault(tuple(t.holds(v) for t in checks), len(signatures))
                     for v in answers
                 )
         #: per key, the rules reading it, each with the conjunctions of its normal form that
