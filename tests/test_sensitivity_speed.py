@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from innoproc.explain.questions import questions_from
-from innoproc.rules.sensitivity import Sensitivity
+from innoproc.rules.sensitivity import Sensitivity, abstract_status
 from sensitivity_reference import Sensitivity as Reference
 from test_engine import random_cases
 
@@ -101,3 +101,15 @@ def test_the_fast_analysis_gives_exactly_the_reference_result_on_random_cases(
     if expected:
         unknown = data.draw(st.lists(st.sampled_from(sorted(expected)), unique=True, max_size=3))
         _same(fast, reference, facts, unknown)
+
+
+def test_the_compiled_abstraction_is_the_documented_one(kb, library):
+    """Each rule's and each conclusion's status over every completion of the case, as the
+    analysis computes it (compiled, shared between cases), is :func:`abstract_status`'s."""
+    analysis = Sensitivity(kb.rules, kb.vocabulary)
+    for facts in [*(case.facts for case in library.values()), {"id": "blank"}]:
+        status, undecided = abstract_status(kb.rules, facts)
+        for _ in range(2):  # computed, then shared
+            by_rule, found = analysis._rule_status(facts)
+            assert found == status, facts.get("id")
+            assert {rule for rule, value in by_rule.items() if value is None} == undecided

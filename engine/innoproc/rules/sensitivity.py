@@ -13,8 +13,25 @@ choice of question. It works in two steps:
    which stating it changes what the rules conclude: first the fact alone, then the fact together
    with answers to other unstated facts that make a rule reading it decidable (one conjunction of
    the rule's normal form at a time). Every listed fact comes with such a witness, checked by
-   the reference semantics the engine agrees with (:func:`~innoproc.rules.semantics.forward_chain`,
-   run here with compiled conditions: :class:`~innoproc.rules.compiled.CompiledRules`).
+   the reference semantics the engine agrees with (:func:`~innoproc.rules.semantics.forward_chain`).
+
+The second step runs the rules hundreds of times a case, so it is organised to do little each
+time, always with exactly the result of running every rule on every answer (the plain
+algorithm is kept as ``tests/sensitivity_reference.py`` and the tests compare the two):
+
+- the abstraction of step 1 settles many rules for the case: those false on every completion
+  are left out of its runs, those true on every completion hold without being evaluated, and
+  the others are specialised to the case once (:func:`_residual`: tests of stated facts and of
+  settled conclusions folded away); cases that agree on what a rule reads share that work;
+- an answer is tried by propagation (:class:`_Propagation`): from one run of the case, only the
+  rules reading the key are re-evaluated, then those reading a conclusion that changed. This is
+  exact when every rule reads conclusions of lower strata only and a conclusion test depends
+  only on which conclusions are reached, which the analysis checks for its KB; otherwise the
+  rules downstream of the key are re-run (:meth:`Sensitivity._by_cones`);
+- answers that every test of the key treats alike are tried once, and each rule reading the key
+  is evaluated once per class of answers its own tests tell apart;
+- the contexts that other answers give a fact are worked out only for facts that change
+  nothing on their own, one at a time, up to the first that gives a witness.
 """
 
 from __future__ import annotations
