@@ -28,8 +28,7 @@ algorithm is kept as ``tests/sensitivity_reference.py`` and the tests compare th
   exact when every rule reads conclusions of lower strata only and a conclusion test depends
   only on which conclusions are reached, which the analysis checks for its KB; otherwise the
   rules downstream of the key are re-run (:meth:`Sensitivity._by_cones`);
-- answers that every test of the key treats alike are tried once, and each rule reading the key
-  is evaluated once per class of answers its own tests tell apart;
+- answers that every test of the key treats alike are tried once;
 - the contexts that other answers give a fact are worked out only for facts that change
   nothing on their own, one at a time, up to the first that gives a witness.
 """
@@ -161,14 +160,11 @@ class Sensitivity:
         tests: dict[str, list[FactTest]] = {}
         self.reads: dict[str, set[str]] = {}  # rule id -> keys read
         premises: dict[str, list[ConclusionTest]] = {}  # rule id -> conclusion tests
-        own: dict[tuple[str, str], list[FactTest]] = {}  # (rule id, key) -> its value tests
         for rule in self.rules:
             for leaf in leaves(rule.when):
                 if isinstance(leaf, FactTest):
                     tests.setdefault(leaf.key, []).append(leaf)
                     self.reads.setdefault(rule.id, set()).add(leaf.key)
-                    if leaf.presence is None:
-                        own.setdefault((rule.id, leaf.key), []).append(leaf)
                 else:
                     premises.setdefault(rule.id, []).append(leaf)
         self.tests = tests
@@ -245,17 +241,6 @@ class Sensitivity:
         self._values = {key: self._answers(key) for key in tests if key in vocab.keys}
         #: per key, one answer per class of answers that every test on the key treats alike
         self._distinct = {key: self._representatives(key) for key in self._values}
-        #: key -> rule id -> for each of those answers, which class of answers the rule's own
-        #: tests of the key put it in (a rule cannot tell apart two answers of one class)
-        self._classes: dict[str, dict[str, tuple[int, ...]]] = {}
-        for key, answers in self._distinct.items():
-            for rule_id in self._key_readers[key]:
-                checks = own.get((rule_id, key), [])
-                signatures: dict[tuple[bool, ...], int] = {}
-                self._classes.setdefault(key, {})[rule_id] = tuple(
-                    signatures.setdefault(tuple(t.holds(v) for t in checks), len(signatures))
-                    for v in answers
-                )
         #: per key, the rules reading it, each with the conjunctions of its normal form that
         #: test it (the places where answers to other facts can make the key matter), worked
         #: out when first needed
@@ -381,10 +366,8 @@ class Sensitivity:
             found = bases.get(marker)
             if found is None:
                 found = first
-                if others:  # the same run if no rule changes, but answers tried afresh
-                    found = case.change(first, {**facts, **others}, others.keys()) or _Run(
-                        first.reached, first.holds, {}, {}
-                    )
+                if others:
+                    found = case.change(first, {**facts, **others}, others.keys()) or first
                 bases[marker] = found
             return found
 
@@ -396,9 +379,9 @@ class Sensitivity:
             for others in self._contexts(key, facts, undecided, staying):
                 start = base(others)
                 changed = {**facts, **others}
-                for choice, value in enumerate(self._distinct[key]):
+                for value in self._distinct[key]:
                     changed[key] = value
-                    after = case.change(start, changed, (key,), choice)
+                    after = case.change(start, changed, (key,))
                     if after is not None and after.flips:
                         for conclusion, now in after.flips.items():
                             (adds if now else removes).add(conclusion)
@@ -645,9 +628,6 @@ class _Run(NamedTuple):
     reached: frozenset[str] | set[str]
     holds: list[bool]
     flips: dict[str, bool]
-    #: key -> (place of a rule reading it, the class of an answer to it) -> whether the rule
-    #: holds with that answer and nothing else changed (see :meth:`_Propagation.change`)
-    tried: dict[str, dict[tuple[int, int], bool]]
 
 
 class _Propagation:
@@ -695,7 +675,6 @@ class _Propagation:
         self._producers: dict[str, tuple[int, ...]] = {}
         self._key_readers: dict[str, tuple[int, ...]] = {}
         self._conclusion_readers: dict[str, tuple[int, ...]] = {}
-        self._key_classes: dict[str, tuple[tuple[int, ...], ...]] = {}
 
     def _tested(self, rule_ids: Iterable[str]) -> tuple[int, ...]:
         """Where the rules are that a change can make hold or fail (rules the case settles,
@@ -738,49 +717,24 @@ class _Propagation:
             holds_.append(value)
             if value:
                 reached.add(conclusion)
-        return _Run(reached, holds_, {}, {})
+        return _Run(reached, holds_, {})
 
-    def classes_of_key(self, key: str) -> tuple[tuple[int, ...], ...]:
-        found = self._key_classes.get(key)
-        if found is None:
-            classes = self.sensitivity._classes[key]
-            found = self._key_classes[key] = tuple(
-                classes[self.ids[index]] for index in self.readers_of_key(key)
-            )
-        return found
-
-    def change(
-        self, start: _Run, facts: Facts, keys: Collection[str], choice: int | None = None
-    ) -> _Run | None:
+    def change(self, start: _Run, facts: Facts, keys: Collection[str]) -> _Run | None:
         """The run on ``facts``, which differ from ``start``'s only on ``keys``: the rules
         reading them re-evaluated in order, then those reading a conclusion that changed.
-        None when no rule's condition changes (the run is ``start``'s). ``choice``: the one
-        key's answer is its ``choice``-th representative (``Sensitivity._distinct``), so a
-        rule reading it is evaluated once per class of answers it tells apart."""
+        None when no rule's condition changes (the run is ``start``'s)."""
         if len(keys) == 1:
-            (key,) = keys
-            readers = self.readers_of_key(key)
+            readers = self.readers_of_key(next(iter(keys)))
         else:
             readers = tuple(sorted({i for key in keys for i in self.readers_of_key(key)}))
-            choice = None
         tests = self.tests
         reached = start.reached
         holds_ = start.holds
         # most answers change no rule: evaluate the readers in order until one changes
-        if choice is not None:
-            classes = self.classes_of_key(key)
-            known = start.tried.setdefault(key, {})
         tried = 0
         for index in readers:
-            if choice is None:
-                value = tests[index](facts, reached) is True  # type: ignore[misc]
-            else:
-                marker = (index, classes[tried][choice])
-                found = known.get(marker)
-                if found is None:
-                    found = known[marker] = tests[index](facts, reached) is True  # type: ignore[misc]
-                value = found
             tried += 1
+            value = tests[index](facts, reached) is True  # type: ignore[misc]
             if value != holds_[index]:
                 break
         else:
@@ -807,7 +761,7 @@ class _Propagation:
                     heappush(todo, reader)
             while True:  # the next rule whose condition changes, in order
                 if not todo:
-                    return _Run(reached, holds_, flips, {})
+                    return _Run(reached, holds_, flips)
                 index = heappop(todo)
                 if index == last:
                     continue  # pushed twice: the heap gives the copies one after the other
