@@ -956,8 +956,10 @@ def _residual(
 
             return reached_one
 
+        wanted = frozenset(live)
+
         def reached_any(facts: Facts, reached: Collection[str]) -> Truth:
-            return any(c in reached for c in live)
+            return not wanted.isdisjoint(reached)
 
         return reached_any
     if isinstance(condition, Not):
