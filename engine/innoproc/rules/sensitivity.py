@@ -378,15 +378,10 @@ class Sensitivity:
             witness: dict[str, FactValue] | None = None
             for others in self._contexts(key, facts, undecided, staying):
                 start = base(others)
-                if not others and not any(
-                    first.holds[index] or key in case.alone[index]
-                    for index in case.readers_of_key(key)
-                ):
-                    continue  # alone, no answer can change a rule reading the key
                 changed = {**facts, **others}
                 for value in self._distinct[key]:
                     changed[key] = value
-                    after = case.change(start, changed, (key,), alone=not others)
+                    after = case.change(start, changed, (key,))
                     if after is not None and after.flips:
                         for conclusion, now in after.flips.items():
                             (adds if now else removes).add(conclusion)
@@ -495,7 +490,7 @@ class Sensitivity:
                     except TypeError:  # a value that cannot be hashed (a list): not shared
                         cell, shared = None, False
                     if cell is None:
-                        cell = [abstract[rule.id](facts, status), None, None]
+                        cell = [abstract[rule.id](facts, status), None]
                         if shared:
                             settled[marker] = cell
                     cells[rule.id] = cell
@@ -659,8 +654,6 @@ class _Propagation:
         self.conclusions: list[str] = []
         self.ids: list[str] = []
         self.tests: list[_Residual | None] = []
-        #: for each rule, the unstated keys that answered alone can make its condition hold
-        self.alone: list[frozenset[str]] = []
         concluding = sensitivity._producer_conclusions
         for layer, _ in sensitivity._layers:
             for conclusion, rule, _ in layer:
@@ -678,10 +671,6 @@ class _Propagation:
                     self.conclusions.append(conclusion)
                     self.ids.append(rule.id)
                     self.tests.append(None if residual is True else residual)
-                    alone = cell[2]
-                    if alone is None and residual is not True:
-                        alone = cell[2] = _holds_alone(rule.when, facts, status, sensitivity)
-                    self.alone.append(alone or frozenset())
         self.position = {rule_id: i for i, rule_id in enumerate(self.ids)}
         self._producers: dict[str, tuple[int, ...]] = {}
         self._key_readers: dict[str, tuple[int, ...]] = {}
@@ -730,19 +719,13 @@ class _Propagation:
                 reached.add(conclusion)
         return _Run(reached, holds_, {})
 
-    def change(
-        self, start: _Run, facts: Facts, keys: Collection[str], alone: bool = False
-    ) -> _Run | None:
+    def change(self, start: _Run, facts: Facts, keys: Collection[str]) -> _Run | None:
         """The run on ``facts``, which differ from ``start``'s only on ``keys``: the rules
         reading them re-evaluated in order, then those reading a conclusion that changed.
-        None when no rule's condition changes (the run is ``start``'s). ``alone``: the one
-        key is the only unstated fact ``facts`` answer, so a rule that cannot hold on such
-        facts (:func:`_holds_alone`) and did not hold before is not evaluated."""
+        None when no rule's condition changes (the run is ``start``'s)."""
         if len(keys) == 1:
-            (key,) = keys
-            readers = self.readers_of_key(key)
+            readers = self.readers_of_key(next(iter(keys)))
         else:
-            key, alone = "", False
             readers = tuple(sorted({i for key in keys for i in self.readers_of_key(key)}))
         tests = self.tests
         reached = start.reached
@@ -751,8 +734,6 @@ class _Propagation:
         tried = 0
         for index in readers:
             tried += 1
-            if alone and not holds_[index] and key not in self.alone[index]:
-                continue  # it cannot hold now either
             value = tests[index](facts, reached) is True  # type: ignore[misc]
             if value != holds_[index]:
                 break
@@ -1107,65 +1088,6 @@ def _any_of(
         return None if unknown else False
 
     return some
-
-
-def _holds_alone(
-    condition: Condition, facts: Facts, status: Mapping[str, Truth], sensitivity: Sensitivity
-) -> frozenset[str]:
-    """The unstated keys read by ``condition`` that, answered alone (every other unstated fact
-    staying unstated, with any of the answers the analysis tries), could make it hold, with
-    conclusions as ``status`` allows (an undecided one may be reached or not). Each item is
-    judged on its own, so this may name a key that cannot in fact make it hold, never leave
-    out one that can: a rule outside it keeps its value, which spares evaluating it."""
-    distinct = sensitivity._distinct
-    keys = {
-        leaf.key
-        for leaf in leaves(condition)
-        if isinstance(leaf, FactTest) and leaf.key not in facts and leaf.key in distinct
-    }
-    every = frozenset(keys)
-    nothing: frozenset[str] = frozenset()
-
-    def judge(node: Condition) -> tuple[frozenset[str], frozenset[str]]:
-        """(keys alone under which ``node`` can be true, those under which it can be false)"""
-        if isinstance(node, FactTest):
-            key, presence = node.key, node.presence
-            if key in facts:
-                held = presence if presence is not None else node.holds(facts[key])
-                return (every, nothing) if held else (nothing, every)
-            own = frozenset((key,)) & every
-            if presence is not None:  # stated when answered, unstated otherwise
-                others = every - own
-                return (own, others) if presence else (others, own)
-            outcomes = {node.holds(v) for v in distinct.get(key, ())}
-            return (own if True in outcomes else nothing, own if False in outcomes else nothing)
-        if isinstance(node, ConclusionTest):
-            settled = [status.get(c, False) for c in sensitivity._producer_conclusions[id(node)]]
-            if True in settled:
-                return every, nothing
-            return (every, every) if None in settled else (nothing, every)
-        if isinstance(node, Not):
-            true, false = judge(node.item)
-            return false, true
-        parts = [judge(item) for item in node.items]
-        if isinstance(node, All):
-            true = every
-            for can_true, _ in parts:
-                true &= can_true
-            return true, frozenset().union(*(f for _, f in parts))
-        if isinstance(node, AnyOf):
-            false = every
-            for _, can_false in parts:
-                false &= can_false
-            return frozenset().union(*(t for t, _ in parts)), false
-        assert isinstance(node, AtLeast)
-        need_false = len(parts) - node.count + 1
-        return (
-            frozenset(k for k in every if sum(k in t for t, _ in parts) >= node.count),
-            frozenset(k for k in every if sum(k in f for _, f in parts) >= need_false),
-        )
-
-    return judge(condition)[0]
 
 
 _MISSING = object()
