@@ -38,3 +38,17 @@ def test_compiled_rules_agree_with_the_reference_on_random_cases(kb, facts):
 def test_an_evaluator_is_built_once_per_condition(kb):
     rule = kb.rules[0]
     assert evaluator(rule.when) is evaluator(rule.when)
+
+
+def test_a_stratum_whose_rules_read_each_other_is_run_to_its_fixed_point(kb, library):
+    """Each stratum is evaluated once when none of its rules reads a conclusion drawn in it;
+    with every rule put in one stratum they do, and the passes go on until nothing changes,
+    as the reference's do."""
+    from dataclasses import replace
+
+    flat = [replace(rule, stratum=0) for rule in kb.rules]
+    compiled = CompiledRules(flat)
+    assert compiled._layers[0][1]  # this layer needs its second pass
+    assert not any(repeat for _, repeat in CompiledRules(kb.rules)._layers)
+    for case in library.values():
+        assert compiled.run(case.facts) == forward_chain(flat, case.facts), case.id

@@ -12,6 +12,7 @@ import hashlib
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from innoproc.case import Case, CaseSource, load_case
 from innoproc.engine import DEFAULT_BACKEND, Backend, check_backend, make_backend
@@ -21,9 +22,11 @@ from innoproc.ontology.resources import kb_dir
 from innoproc.rules import RuleSpec, parse_kb, rule_files
 from innoproc.rules.cache import cached_rules
 from innoproc.rules.schema_location import schema_path
-from innoproc.rules.sensitivity import Sensitivity
 
 from .advice import Advice, build_advice
+
+if TYPE_CHECKING:  # imported when first used: advice without open questions never needs it
+    from innoproc.rules.sensitivity import Sensitivity
 
 
 def _extensions(folder: Path) -> list[Path]:
@@ -107,6 +110,8 @@ class KnowledgeBase:
     @cached_property
     def sensitivity(self) -> Sensitivity:
         """Which unstated facts can change advice under these rules (open questions, interview)."""
+        from innoproc.rules.sensitivity import Sensitivity
+
         return Sensitivity(self.rules, self.vocabulary)
 
 

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from innoproc.ontology import FactValue, Vocabulary
 from innoproc.rules import RuleSpec
-from innoproc.rules.sensitivity import FactEffect
 
 from .advice import SEVERITY_RANK
 
 if TYPE_CHECKING:
+    from innoproc.rules.sensitivity import FactEffect
+
     from .advice import Advice
 
 
@@ -66,34 +67,64 @@ def questions_from(
 ) -> tuple[OpenQuestion, ...]:
     """Open questions from the sensitivity analysis, the most decisive first (ties: the
     order of the case form)."""
-    producer: dict[str, RuleSpec] = {}
-    for rule in rules:
-        producer.setdefault(rule.then.id, rule)
-    order = {name: index for index, name in enumerate(vocab.keys)}
+    tables = _tables(rules, vocab)
+    producer, affected = tables.producer, tables.affected
     found = []
     for key, effect in effects.items():
         spec = vocab.keys[key]
-        items = tuple(
-            _affected(producer[cid], effect)
-            for cid in sorted(effect.items, key=lambda c: producer[c].ordinal)
-        )
+        items = []
+        for cid in sorted(effect.items, key=lambda c: producer[c].ordinal):
+            marker = (cid, cid in effect.adds, cid in effect.removes)
+            item = affected.get(marker)
+            if item is None:  # the same item, touched the same way, is one object
+                item = affected[marker] = _affected(producer[cid], marker[1], marker[2])
+            items.append(item)
         question = spec.question or f"{spec.label[:1].upper()}{spec.label[1:]}?"
         witness = tuple(sorted(effect.witness.items()))
-        found.append(OpenQuestion(key, spec.label, question, items, witness))
-    found.sort(key=lambda q: (-q.weight[0], -q.weight[1], order.get(q.key, 0)))
+        found.append(OpenQuestion(key, spec.label, question, tuple(items), witness))
+
+    def rank(question: OpenQuestion) -> tuple[int, int, int]:
+        gravest, count = question.weight
+        return -gravest, -count, tables.order.get(question.key, 0)
+
+    found.sort(key=rank)
     return tuple(found)
 
 
-def _affected(rule: RuleSpec, effect: FactEffect) -> AffectedItem:
+@dataclass
+class _Tables:
+    """What ranking and describing open questions needs of one KB, worked out once."""
+
+    rules: tuple[RuleSpec, ...]
+    vocab: Vocabulary
+    #: conclusion id -> its first rule
+    producer: dict[str, RuleSpec]
+    #: case key -> its place in the case form
+    order: dict[str, int]
+    #: (conclusion id, adds, removes) -> the item as a question lists it
+    affected: dict[tuple[str, bool, bool], AffectedItem]
+
+
+#: (id of the rules, id of the vocabulary) -> their tables (which keep both, to check identity)
+_TABLES: dict[tuple[int, int], _Tables] = {}
+
+
+def _tables(rules: tuple[RuleSpec, ...], vocab: Vocabulary) -> _Tables:
+    found = _TABLES.get((id(rules), id(vocab)))
+    if found is None or found.rules is not rules or found.vocab is not vocab:
+        producer: dict[str, RuleSpec] = {}
+        for rule in rules:
+            producer.setdefault(rule.then.id, rule)
+        order = {name: index for index, name in enumerate(vocab.keys)}
+        if len(_TABLES) > 16:
+            _TABLES.clear()
+        found = _TABLES[(id(rules), id(vocab))] = _Tables(rules, vocab, producer, order, {})
+    return found
+
+
+def _affected(rule: RuleSpec, adds: bool, removes: bool) -> AffectedItem:
     then = rule.then
-    return AffectedItem(
-        then.id,
-        then.kind,
-        rule.title,
-        then.id in effect.adds,
-        then.id in effect.removes,
-        then.severity,
-    )
+    return AffectedItem(then.id, then.kind, rule.title, adds, removes, then.severity)
 
 
 def open_questions(advice: Advice) -> tuple[OpenQuestion, ...]:

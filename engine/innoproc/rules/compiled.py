@@ -12,7 +12,17 @@ from collections.abc import Callable, Iterable, Mapping
 
 from innoproc.ontology import FactValue
 
-from .model import All, AnyOf, AtLeast, ConclusionTest, Condition, FactTest, Not, RuleSpec
+from .model import (
+    All,
+    AnyOf,
+    AtLeast,
+    ConclusionTest,
+    Condition,
+    FactTest,
+    Not,
+    RuleSpec,
+    leaves,
+)
 
 Truth = bool | None
 Evaluator = Callable[[Mapping[str, FactValue], Mapping[str, RuleSpec]], Truth]
@@ -147,19 +157,34 @@ class CompiledRules:
         layers: dict[int, list[tuple[str, RuleSpec, Evaluator]]] = {}
         for rule in ordered:
             layers.setdefault(rule.stratum, []).append((rule.then.id, rule, evaluator(rule.when)))
-        self._layers = [tuple(layers[s]) for s in sorted(layers)]
+        # A second pass over a stratum can only fire a rule that reads a conclusion drawn in
+        # the same stratum (its other inputs are what they were on the first pass); in a
+        # stratified KB none does, so each stratum is evaluated once.
+        self._layers = [
+            (tuple(layers[s]), _reads_own(tuple(rule for _, rule, _ in layers[s])))
+            for s in sorted(layers)
+        ]
 
     def run(
         self, facts: Mapping[str, FactValue], start: Mapping[str, RuleSpec] | None = None
     ) -> dict[str, RuleSpec]:
         """Every conclusion the rules reach on ``facts`` (``start``: already reached)."""
         reached: dict[str, RuleSpec] = dict(start) if start else {}
-        for layer in self._layers:
+        for layer, repeat in self._layers:
             changed = True
             while changed:
                 changed = False
                 for conclusion, rule, test in layer:
                     if conclusion not in reached and test(facts, reached) is True:
                         reached[conclusion] = rule
-                        changed = True
+                        changed = repeat
         return reached
+
+
+def _reads_own(layer: tuple[RuleSpec, ...]) -> bool:
+    """Whether a rule of ``layer`` tests a conclusion another rule of it can draw."""
+    return any(
+        isinstance(leaf, ConclusionTest) and any(p.concludes(leaf) for p in layer)
+        for rule in layer
+        for leaf in leaves(rule.when)
+    )
