@@ -244,14 +244,16 @@ def graph_to_facts(graph: Graph, subject: Node, vocab: Vocabulary) -> dict[str, 
 
 
 def facts_from(
-    objects_of: Callable[[CaseKey], Sequence[Node]], vocab: Vocabulary
+    objects_of: Callable[[CaseKey], Sequence[Node]],
+    vocab: Vocabulary,
+    keys: Iterable[CaseKey] | None = None,
 ) -> dict[str, FactValue]:
     """The facts as plain Python values keyed by case-form key, from the validated objects of
     each key: the one reading of values for both checks (the graph and SHACL, or the fast
-    table of :mod:`.fast_check`)."""
+    table of :mod:`.fast_check`). ``keys``: only these keys (default: every key of the form)."""
     facts: dict[str, FactValue] = {}
     notations_of = vocab.derived("case.notations", _notations)
-    for key in vocab.keys.values():
+    for key in vocab.keys.values() if keys is None else keys:
         objects = objects_of(key)
         if not objects:
             continue

@@ -138,6 +138,37 @@ class FactWriter:
         return python_value(self._env, value)
 
 
+def build_constructs(env: Environment, constructs: Iterable[str]) -> None:
+    """Build ``constructs`` in ``env``, quickly.
+
+    clipspy routes CLIPS's error output through a router written in Python, and CLIPS asks
+    every router, through a callback, whether it takes each character it reads while parsing a
+    construct: that callback was nine tenths of the time of building a knowledge base (0.22 s
+    for 239 constructs, 0.02 s without it). The router is switched off while building. Should a
+    construct fail, the build is done again in a new environment with the router on, so that
+    the error raised carries CLIPS's message as it always did.
+    """
+    constructs = list(constructs)
+    routers = list(env._routers.routers())
+    for router in routers:
+        router.deactivate()
+    try:
+        for construct in constructs:
+            env.build(construct)
+    except CLIPSError:
+        failed = True
+    else:
+        failed = False
+    finally:
+        for router in routers:
+            router.activate()
+    if failed:
+        checked = Environment()
+        for construct in constructs:
+            checked.build(construct)  # raises, with the message
+        raise CLIPSError(env._env, "the constructs failed to build without their error router")
+
+
 def string_literal(text: str) -> str:
     """``text`` as a CLIPS string literal: inside double quotes, CLIPS reads a backslash as
     escaping the next character, so backslashes and quotes are escaped; nothing else is special.
@@ -153,6 +184,7 @@ def keep_alive(strings: Iterable[str]) -> str:
 
 __all__ = [
     "ORIGINAL_FACT_DEL",
+    "build_constructs",
     "RELEASE_PATCHED",
     "CLIPSError",
     "Environment",

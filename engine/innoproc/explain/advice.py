@@ -212,7 +212,7 @@ class Advice:
             "open_questions": [q.to_dict() for q in self.open_questions] if questions else [],
             "knowledge_base": {
                 "fingerprint": self.kb_fingerprint,
-                "ontology_version": self.vocabulary.version(),
+                "ontology_version": self.vocabulary.derived("advice.ontology-version", _version),
             },
         }
 
@@ -299,6 +299,11 @@ def _choose_among_alternatives(
         chosen[first.id] = replace(first, alternatives=tuple(others))
     folded = {i.id for members in groups.values() for i in members[1:]}
     return [chosen.get(i.id, i) for i in recommendations if i.id not in folded]
+
+
+def _version(vocab: Vocabulary) -> str:
+    """The ontology's version, read from its graph once per vocabulary rather than per case."""
+    return vocab.version()
 
 
 def plain_value(value: FactValue | None) -> Any:

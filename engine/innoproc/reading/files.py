@@ -61,7 +61,11 @@ def read_text(path: Path, limits: Limits | None = None, folder: Path | None = No
         raise _too_large(source, info.st_size, limits)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
+            # as much as the file held when looked at, and one byte more to see if it grew: a
+            # buffer of the size limit would cost more than reading a small file
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(limits.max_file_bytes + 1 - len(data))
     except OSError as exc:
         raise _refuse(source, f"cannot be read ({exc.strerror})", "input/unreadable") from None
     if len(data) > limits.max_file_bytes:  # it grew while we looked
