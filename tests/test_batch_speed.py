@@ -98,6 +98,7 @@ DECLINED_OR_AGREED = [
     "id: x\ntitle: a\x7fb\n", "id: x\ntrl: .inf\n", "id: x\ntrl: .nan\n", "id: x\ntrl: -.inf\n",
     "id: x\nv: 1e400\n", "id: x\nv: 1.0e+31\n", "id: x\nv: " + "9" * 41 + "\n",
     "id: x\nv: 0b" + "1" * 39 + "\n", "id: x\ntitle: " + "t" * 300 + "\n", "",
+    "id: x\nv: " + "9" * 5000 + "\n", "id: x\nv: [" + "9" * 5000 + "]\n",
     "# only a comment\n", "   \n", "[a, b]\n", "just text\n", "id: x\n  \n  # c\n",
     "id: x\ntitle: `tick`\n", "id: x\ntitle: @at\n", "id: x\ntitle: %pc\n", "id: x\ntitle: !t\n",
     "id: x\ntitle: a #b\n  c\n", "id: x\nn: ['1:30', ~, 1:30, -1, .5, +1]\n",

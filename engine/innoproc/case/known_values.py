@@ -21,10 +21,11 @@ from typing import Any
 
 from rdflib.term import Node
 
-from innoproc.ontology import FactValue, Vocabulary
+from innoproc.errors import Problem
+from innoproc.ontology import CaseKey, FactValue, Vocabulary
 from innoproc.reading.limits import Limits, current_limits
 
-from .case_graph import facts_from, mapping_statements
+from .case_graph import facts_from, key_statements
 from .fast_check import FormCheck, check_values, values_by_key
 
 #: at most this many (key, value) outcomes per vocabulary and limits: text that differs in
@@ -60,7 +61,9 @@ class _Table:
         single = self.single.get(name)
         if single is None:  # not a key of the form
             return None
-        _, statements, problems = mapping_statements({name: value}, self.vocab, "", {})
+        statements: list[tuple[CaseKey, Node]] = []
+        problems: list[Problem] = []
+        key_statements(name, value, self.vocab, "", None, statements, problems)
         if problems:
             return None
         values = values_by_key(statements, self.vocab)

@@ -72,12 +72,13 @@ class AdviceItem:
     #: a recommendation confirming what the case already does well
     confirms: bool = False
 
-    @property
+    @cached_property
     def answers(self) -> tuple[AdviceItem, ...]:
-        """The findings this item rests on, directly or through other items."""
+        """The findings this item rests on, directly or through other items (worked out once:
+        the item and all it rests on never change)."""
         return tuple(i for i in self.chain() if i.kind == "finding" and i is not self)
 
-    @property
+    @cached_property
     def weight(self) -> int:
         """How much the item matters: the highest severity among itself and what it answers."""
         return max((SEVERITY_RANK.get(i.severity or "", 0) for i in self.chain()), default=0)

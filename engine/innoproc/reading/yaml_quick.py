@@ -217,6 +217,11 @@ class _Reader:
 #: numbers, true and false) is resolved once
 _RESOLVED: dict[str, tuple[str, Any]] = {}
 _RESOLVED_MAX = 50_000
+#: numbers written longer than this are declined before they are converted (a conversion of
+#: thousands of digits is slow, and Python refuses it past 4,300)
+_LONGEST_NUMBER = 100
+#: the tag given to what is declined unconverted
+_OTHER = _CORE + "declined"
 #: keys already found to be plain names that YAML reads as text
 _KEYS: set[str] = set()
 
@@ -228,6 +233,8 @@ def _plain_value(plain: str) -> tuple[str, Any]:
         return found
     tag = _resolve(plain)
     value: Any = plain
+    if tag in (_INT, _FLOAT) and len(plain) > _LONGEST_NUMBER:
+        return _OTHER, None  # not converted at all: declined, the full reading refuses it
     if tag == _NULL:
         value = None
     elif tag == _BOOL:
