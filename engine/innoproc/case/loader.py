@@ -225,15 +225,20 @@ def _from_mapping(
         if problems:
             raise CaseError(sorted(problems, key=lambda p: p.line or 0))
         facts = facts_of(values, vocab)
-    checked = [(vocab.keys[name], term) for name, terms in values.items() for term in terms]
     return Case(
         id=str(facts["id"]),
         iri=subject,
         facts=facts,
         source=source,
         lines=dict(lines),
-        graph_or_builder=partial(statements_graph, subject, checked, vocab),
+        graph_or_builder=partial(_checked_graph, subject, values, vocab),
     )
+
+
+def _checked_graph(subject: URIRef, values: Mapping[str, list[Node]], vocab: Vocabulary) -> Graph:
+    """The graph of a case checked by the fast path, built when first asked for."""
+    checked = [(vocab.keys[name], term) for name, terms in values.items() for term in terms]
+    return statements_graph(subject, checked, vocab)
 
 
 def _from_graph(data: Graph, source: str, vocab: Vocabulary, limits: Limits) -> Case:
