@@ -28,8 +28,8 @@ from innoproc.reading.limits import Limits, current_limits
 from .case_graph import facts_from, key_statements
 from .fast_check import FormCheck, check_values, values_by_key
 
-#: at most this many (key, value) outcomes per vocabulary and limits: text that differs in
-#: every case (ids, titles) fills it no further
+#: at most this many (key, value) outcomes per vocabulary and limits; when full, the table
+#: starts again (text that differs in every case, ids and titles, would otherwise fill it)
 MAX_REMEMBERED = 20_000
 
 #: the scalar types remembered (exact types: ``True`` is not ``1``, a str subclass is not str)
@@ -71,8 +71,9 @@ class _Table:
             return None
         terms = values[name]
         found = (terms, facts_from(lambda _: terms, self.vocab, [self.vocab.keys[name]])[name])
-        if len(self.outcomes) < MAX_REMEMBERED:
-            self.outcomes[(name, frozen)] = found
+        if len(self.outcomes) >= MAX_REMEMBERED:
+            self.outcomes.clear()  # values met long ago make way for the values of now
+        self.outcomes[(name, frozen)] = found
         return found
 
 
@@ -103,10 +104,16 @@ def known_facts(
         table = tables.setdefault(limits, _Table(vocab, form, limits))
     values: dict[str, list[Node]] = {}
     facts: dict[str, FactValue] = {}
+    outcomes = table.outcomes
     for name, value in data.items():
-        found = table.outcome(name, value)
+        kind = type(value)
+        # the commonest values looked up here, the rest through the table
+        common = kind is str or kind is bool or kind is int
+        found = outcomes.get((name, (kind, value))) if common else None
         if found is None:
-            return None
+            found = table.outcome(name, value)
+            if found is None:
+                return None
         values[name], facts[name] = found
     if not table.required <= facts.keys():
         return None

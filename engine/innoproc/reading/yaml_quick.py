@@ -107,7 +107,7 @@ class _Reader:
                 value = stripped[1:].lstrip(" ")
                 if not value or value[0] in "#[" or value[0] == "-" and value[1:2] in ("", " "):
                     raise _Declined  # an empty item or a nested collection
-                items.append(self._scalar(value))
+                items.append(self._within_limits(*self._scalar(value)))
                 items.item_lines.append(number)
                 continue
             if depth:
@@ -116,13 +116,26 @@ class _Reader:
                 result[open_key] = self._close(items)
                 nodes += len(items) if items is not None else 0
                 open_key, items = None, None
+            known = _LINES.get(line)
+            if known is not None:  # a key and a value on one line, read before
+                key, tag, value, size = known
+                if key in result:
+                    raise _Declined
+                key_lines[key] = number
+                if not result.line:
+                    result.line = number
+                nodes += 2
+                result[key] = self._within_limits(tag, value, size)
+                continue
             key, colon, rest = line.partition(":")
             if not colon or (rest and rest[0] != " ") or key in result:
                 raise _Declined
             if key not in _KEYS:
                 if not (key.isascii() and key.isidentifier()) or _plain_value(key)[0] != _STR:
                     raise _Declined
-                if len(_KEYS) < _RESOLVED_MAX:
+                if len(key) <= _REMEMBERED_CHARS:
+                    if len(_KEYS) >= _RESOLVED_MAX:
+                        _KEYS.clear()
                     _KEYS.add(key)
             key_lines[key] = number
             if not result.line:
@@ -137,7 +150,12 @@ class _Reader:
                 nodes += len(flow)
                 result[key] = flow
             else:
-                result[key] = self._scalar(value)
+                tag, read, size = self._scalar(value)
+                result[key] = self._within_limits(tag, read, size)
+                if len(line) <= _REMEMBERED_CHARS:
+                    if len(_LINES) >= _RESOLVED_MAX:
+                        _LINES.clear()
+                    _LINES[line] = (key, tag, read, size)
         if open_key is not None:
             result[open_key] = self._close(items)
             nodes += len(items) if items is not None else 0
@@ -163,14 +181,15 @@ class _Reader:
                 word = part.strip(" ")
                 if not _FLOW_ITEM.fullmatch(word):
                     raise _Declined
-                items.append(self._plain(word))
+                items.append(self._within_limits(*_plain_value(word), len(word)))
                 items.item_lines.append(line_number)
         if len(items) > self.limits.max_list_items:
             raise _Declined
         return items
 
-    def _scalar(self, value: str) -> Any:
-        """A value on one line: quoted text, or a plain scalar resolved as YAML does."""
+    def _scalar(self, value: str) -> tuple[str, Any, int]:
+        """A value on one line, quoted or plain: its tag, its value as YAML reads it, and the
+        length the limits apply to (unchecked: see :meth:`_within_limits`)."""
         first = value[0]
         if first == "'" or first == '"':
             end = _closing_quote(value, first)
@@ -179,31 +198,29 @@ class _Reader:
             text = value[1:end]
             if first == "'":
                 text = text.replace("''", "'")
-            if len(text) > self.limits.max_text_chars:
-                raise _Declined
-            return text
+            return _STR, text, len(text)
         if first in _INDICATORS or (first == "-" and (len(value) == 1 or value[1] == " ")):
             raise _Declined
         cut = value.find(" #")
         plain = (value if cut < 0 else value[:cut]).rstrip(" ")
         if ": " in plain or plain[-1] == ":":
             raise _Declined
-        return self._plain(plain)
+        tag, read = _plain_value(plain)
+        return tag, read, len(plain)
 
-    def _plain(self, plain: str) -> Any:
-        tag, value = _plain_value(plain)
+    def _within_limits(self, tag: str, value: Any, size: int) -> Any:
+        """``value`` when the reading policy takes it whole; declined otherwise (``size``: the
+        characters of the text, or of the number as written)."""
         limits = self.limits
         if tag == _STR:
-            if len(value) > limits.max_text_chars:
+            if size > limits.max_text_chars:
                 raise _Declined
         elif tag == _INT:
-            if len(plain) > limits.max_number_chars or (
-                value.bit_length() > limits.max_number_chars * 4
-            ):
+            if size > limits.max_number_chars or value.bit_length() > limits.max_number_chars * 4:
                 raise _Declined
         elif tag == _FLOAT:
             if (
-                len(plain) > limits.max_number_chars
+                size > limits.max_number_chars
                 or not math.isfinite(value)
                 or math.log10(abs(value) or 1) >= limits.max_exponent
             ):
@@ -217,11 +234,15 @@ class _Reader:
 #: numbers, true and false) is resolved once
 _RESOLVED: dict[str, tuple[str, Any]] = {}
 _RESOLVED_MAX = 50_000
+#: only lines and values this short are remembered (each table is emptied when full)
+_REMEMBERED_CHARS = 300
 #: numbers written longer than this are declined before they are converted (a conversion of
 #: thousands of digits is slow, and Python refuses it past 4,300)
 _LONGEST_NUMBER = 100
 #: the tag given to what is declined unconverted
 _OTHER = _CORE + "declined"
+#: key lines already read: the line -> its key, tag, value and length (before the limits)
+_LINES: dict[str, tuple[str, str, Any, int]] = {}
 #: keys already found to be plain names that YAML reads as text
 _KEYS: set[str] = set()
 
@@ -243,7 +264,9 @@ def _plain_value(plain: str) -> tuple[str, Any]:
         value = _CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, plain))
     elif tag == _FLOAT:
         value = _CONSTRUCTOR.construct_yaml_float(yaml.ScalarNode(tag, plain))
-    if len(_RESOLVED) < _RESOLVED_MAX and len(plain) <= 200:
+    if len(plain) <= _REMEMBERED_CHARS:
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
         _RESOLVED[plain] = (tag, value)
     return tag, value
 
