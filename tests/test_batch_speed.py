@@ -233,3 +233,59 @@ def test_a_construct_that_fails_to_build_is_reported_with_clips_message(capfd):
     assert [r.name for r in good._routers.routers()] == ["python-error-router"]
     with pytest.raises(CLIPSError, match="defrule"):
         good.build("(defrule r2 (t (b 1)) => )")  # the router is on again: errors say why
+
+
+# -- advice items reused across cases ------------------------------------------------------------
+
+
+def _variants(library) -> list[Any]:
+    """The library's cases, and each with one choice key set to each of its other values."""
+    from dataclasses import replace
+
+    vocab = bundled_vocabulary()
+    cases = list(library.values())
+    for case in list(cases)[:6]:
+        for key in vocab.keys.values():
+            if key.is_choice and not key.multi:
+                for value in list(key.values)[:2]:
+                    cases.append(replace(case, facts={**case.facts, key.name: value}))
+    return cases
+
+
+@pytest.mark.parametrize("engine", ["experta", "clips"])
+def test_items_reused_across_cases_give_the_advice_built_afresh(library, engine):
+    import json
+    import random
+
+    from innoproc.explain.advice import build_advice
+    from innoproc.explain.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.load(engine=engine)
+    cases = _variants(library)
+    random.Random(11).shuffle(cases)
+    known: dict[Any, Any] = {}
+    for case in cases:
+        firings = kb.backend.run(case.facts)
+        args = (case, firings, kb.by_id, kb.fingerprint, kb.vocabulary, kb)
+        fresh = build_advice(*args).to_dict()
+        reused = build_advice(*args, known_items=known).to_dict()
+        assert json.dumps(reused) == json.dumps(fresh)
+    assert 0 < len(known) < sum(len(kb.backend.run(c.facts)) for c in cases)
+
+
+def test_reused_items_keep_the_facts_as_written(library):
+    from dataclasses import replace
+
+    from innoproc.explain.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.load()
+    case, name = next(
+        (c, k) for c in library.values() for item in kb.advise(c).items
+        for k, v in item.because.facts if type(v) is int)
+    written = []
+    for value in (case.facts[name], float(case.facts[name])):
+        advice = kb.advise(replace(case, facts={**case.facts, name: value}))
+        read = [v for item in advice.items for k, v in item.because.facts if k == name]
+        assert read and all(type(v) is type(value) for v in read)
+        written.append(read)
+    assert written[0] == written[1]  # equal values, yet each advice shows its own
