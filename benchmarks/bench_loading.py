@@ -10,7 +10,10 @@ and asserts nothing. Three parts:
   questions, the default; and with ``--no-questions``) with the caches warm, and without them
   (cold: no KB cache, no vocabulary cache), wall and CPU time of a fresh process;
 - batch: ``innoproc advise FOLDER -f jsonl`` on a few thousand YAML cases (the library's cases
-  under new ids) with 1 and 2 workers: reading, checking, advising and writing, end to end.
+  under new ids and titles), CLIPS and experta, with and without the open questions, on 1 and
+  2 workers: reading, checking, advising and writing, end to end in a new process; then the
+  same batch in this process once the KB is loaded, with the CPU time of the parent and of the
+  workers per case.
 """
 
 from __future__ import annotations
@@ -116,36 +119,97 @@ def bench_cli(repeat: int, folder: Path) -> dict[str, str]:
 
 
 def make_batch(folder: Path, count: int) -> Path:
-    """``count`` YAML cases: the library's YAML cases in turn, each under an id of its own."""
+    """``count`` YAML cases: the library's YAML cases in turn, each under an id and a title of
+    its own (as in a real batch, where no two cases share them)."""
     batch = folder / "batch"
     batch.mkdir()
     sources = [p.read_text(encoding="utf-8") for p in sorted(CASES.glob("*.yaml"))]
     for i in range(count):
         text = sources[i % len(sources)]
-        lines = text.splitlines()
-        lines = [f"id: batch-{i:06d}" if line.startswith("id:") else line for line in lines]
+        lines = []
+        for line in text.splitlines():
+            if line.startswith("id:"):
+                line = f"id: batch-{i:06d}"
+            elif line.startswith("title:"):
+                line = f"title: {line[6:].split(' #')[0].strip()} (batch copy {i})"
+            lines.append(line)
         (batch / f"case-{i:06d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return batch
 
 
-def bench_batch(count: int, folder: Path) -> dict[str, str]:
-    batch = make_batch(folder, count)
+#: the batch runs measured: engine, open questions or not, workers
+BATCH_RUNS = [(engine, questions, workers) for engine in ("clips", "experta")
+              for questions in (False, True) for workers in (1, 2)]
+
+
+def bench_batch(count: int, folder: Path, runs=BATCH_RUNS) -> dict[str, str]:
+    """End to end, as a user runs it: ``innoproc advise FOLDER -f jsonl`` in a new process,
+    start-up included; wall time and CPU time (the command and its workers)."""
+    batch = folder / "batch"
+    if not batch.exists():
+        make_batch(folder, count)
     env = {**os.environ, "INNOPROC_CACHE": str(folder / "cache")}
-    subprocess.run([*INNOPROC, "--version"], env=env, capture_output=True, check=False)
+    # the KB cache filled first, so that no run pays for checking the KB
+    subprocess.run([*INNOPROC, "advise", str(CASES / "cern-lhc-yoke-steel.yaml")], env=env,
+                   capture_output=True, check=False)
     figures = {}
-    for workers in (1, 2):
-        out = folder / f"out-{workers}.jsonl"
+    for engine, questions, workers in runs:
+        out = folder / f"out-{engine}-{questions}-{workers}.jsonl"
+        args = [*INNOPROC, "advise", str(batch), "-f", "jsonl", "--engine", engine,
+                "-j", str(workers)] + ([] if questions else ["--no-questions"])
         t0, c0 = time.perf_counter(), _children_cpu()
         with out.open("w") as sink:
-            result = subprocess.run([*INNOPROC, "advise", str(batch), "-f", "jsonl", "-j",
-                                     str(workers)], env=env, stdout=sink,
-                                    stderr=subprocess.PIPE, text=True, check=False)
+            result = subprocess.run(args, env=env, stdout=sink, stderr=subprocess.PIPE,
+                                    text=True, check=False)
         wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
         written = sum(1 for _ in out.open())
-        figures[f"batch of {count:,} YAML cases, {workers} worker(s), end to end"] = (
-            f"{count / wall:,.0f} cases/s ({wall:.1f} s, CPU {cpu:.1f} s = "
-            f"{count / cpu:,.0f} cases per CPU-second; {written:,} advices written, "
-            f"exit {result.returncode})")
+        label = f"{engine}, {'with' if questions else 'no'} questions, {workers} worker(s)"
+        figures[label] = (
+            f"{count / wall:,.0f} cases/s ({wall:.2f} s; CPU {cpu:.2f} s = "
+            f"{1e3 * cpu / count:.2f} ms a case; {written:,} written, exit {result.returncode})")
+    return figures
+
+
+def _forget_values_read(kb) -> None:
+    """Empty what the earlier runs left in this process's tables of lines, values and key
+    outcomes already read, so that each run starts as a new process would (forked workers
+    inherit them)."""
+    from innoproc.case import known_values
+    from innoproc.reading import yaml_quick
+
+    for table in (yaml_quick._LINES, yaml_quick._RESOLVED, yaml_quick._KEYS):
+        table.clear()
+    kb.vocabulary.derived("case.known-values", known_values._tables).clear()
+
+
+def bench_batch_phase(count: int, folder: Path, runs=BATCH_RUNS) -> dict[str, str]:
+    """The batch alone, in this process, once the KB is loaded: the rate of reading, checking,
+    advising and rendering, and the CPU it takes here (the parent) and in the workers."""
+    from functools import partial
+
+    from innoproc.cli.advise import _render, case_paths
+    from innoproc.explain.batch import advise_files
+    from innoproc.explain.knowledge_base import KnowledgeBase
+    from innoproc.export import ExportOptions
+
+    batch = folder / "batch"
+    if not batch.exists():
+        make_batch(folder, count)
+    paths = case_paths([batch])
+    figures = {}
+    for engine, questions, workers in runs:
+        kb = KnowledgeBase.load(engine=engine)
+        _forget_values_read(kb)
+        render = partial(_render, "jsonl", ExportOptions(questions=questions))
+        t0, p0, c0 = time.perf_counter(), time.process_time(), _children_cpu()
+        written = sum(1 for o in advise_files(paths, kb, render, workers=workers) if o.rendered)
+        wall = time.perf_counter() - t0
+        parent, children = time.process_time() - p0, _children_cpu() - c0
+        label = f"{engine}, {'with' if questions else 'no'} questions, {workers} worker(s)"
+        figures[label] = (
+            f"{len(paths) / wall:,.0f} cases/s ({wall:.2f} s); CPU a case: parent "
+            f"{1e3 * parent / len(paths):.3f} ms, workers {1e3 * children / len(paths):.3f} ms "
+            f"({written:,} written)")
     return figures
 
 
@@ -153,26 +217,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="rounds over the library")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each CLI command")
-    parser.add_argument("--batch", type=int, default=3000, help="cases in the batch")
+    parser.add_argument("--batch", type=int, default=3010, help="cases in the batch")
     parser.add_argument("--parts", default="loading,cli,batch",
                         help="what to measure, of loading, cli and batch (comma-separated)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
+    # an installed innoproc runs from its compiled bytecode; a shell that forbids writing it
+    # would make every start compile the package again (0.1-0.3 s), which no user pays
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f} (other load slows wall times; CPU times less so)")
     with tempfile.TemporaryDirectory(prefix="innoproc-bench-") as temporary:
         folder = Path(temporary)
-        for part, title, measure in (
+        os.environ["INNOPROC_CACHE"] = str(folder / "cache")
+        measures = [
             ("loading", "Case loading (library cases)", lambda: bench_loading(args.rounds, folder)),
             ("cli", "CLI start, wall time (median)", lambda: bench_cli(args.repeat, folder)),
-            ("batch", "Batch throughput", lambda: bench_batch(args.batch, folder)),
-        ):
+            ("batch", f"Batch of {args.batch:,} YAML cases, `advise FOLDER -f jsonl`, end to end "
+             "(a new process, start-up included)", lambda: bench_batch(args.batch, folder)),
+            ("batch", "The same batch once the KB is loaded (advise_files in this process)",
+             lambda: bench_batch_phase(args.batch, folder)),
+        ]
+        for part, title, measure in measures:
             if part not in parts:
                 continue
-            figures = measure()
             print(f"\n{title}")
-            for name, value in figures.items():
+            for name, value in measure().items():
                 print(f"  {name:<58} {value}")
+        print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

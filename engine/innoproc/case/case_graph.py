@@ -62,99 +62,111 @@ def mapping_statements(
     statements: list[tuple[CaseKey, Node]] = []
     case_id = data.get("id")
     subject = case_iri(case_id if isinstance(case_id, str) and case_id else "unnamed")
-    allowed_keys = ", ".join(vocab.keys)
     for name, value in data.items():
-        line = lines.get(name)
-        key = vocab.keys.get(name)
-        if key is None:
-            problems.append(
-                Problem(
-                    source,
-                    f"unknown key; allowed keys: {allowed_keys}"
-                    + did_you_mean(name, list(vocab.keys)),
-                    line,
-                    name,
-                    code="case/unknown-key",
-                )
-            )
-            continue
-        if value is None:
-            problems.append(
-                Problem(
-                    source,
-                    "found no value; give a value or leave the key out (an absent key means "
-                    "unknown)",
-                    line,
-                    name,
-                    code="case/no-value",
-                )
-            )
-            continue
-        if isinstance(value, Mapping):
-            problems.append(
-                Problem(
-                    source,
-                    f"found a mapping {dict(value)!r}; allowed: {describe_allowed(vocab, name)}",
-                    line,
-                    name,
-                    code="case/wrong-type",
-                )
-            )
-            continue
-        if not key.multi and isinstance(value, list) and len(value) < 2:
-            # two or more values: the shapes say "found several values"; fewer would be lost
-            problems.append(
-                Problem(
-                    source,
-                    f"found a list {value!r:.80}; allowed: one value, "
-                    f"{describe_allowed(vocab, name)}",
-                    line,
-                    name,
-                    code="case/wrong-type",
-                )
-            )
-            continue
-        if key.multi and not isinstance(value, list):
-            problems.append(
-                Problem(
-                    source,
-                    f"found {value!r}; allowed: a list of {describe_allowed(vocab, name)}",
-                    line,
-                    name,
-                    code="case/not-a-list",
-                )
-            )
-            continue
-        if key.multi and not value:
-            if key.allows_empty:  # stated: none at all (unknown is the absent key)
-                statements.append((key, RDF.nil))
-            else:
-                problems.append(
-                    Problem(
-                        source,
-                        "found an empty list; allowed: a list of at least "
-                        f"one of {describe_allowed(vocab, name)}",
-                        line,
-                        name,
-                        code="case/empty-list",
-                    )
-                )
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, list | Mapping):
-                problems.append(
-                    Problem(
-                        source,
-                        f"found a nested {'list' if isinstance(item, list) else 'mapping'} "
-                        f"{item!r:.80}; allowed: {describe_allowed(vocab, name)}",
-                        line,
-                        name,
-                        code="case/wrong-type",
-                    )
-                )
-                continue
-            statements.append((key, _term(item, key)))
+        key_statements(name, value, vocab, source, lines.get(name), statements, problems)
     return subject, statements, problems
+
+
+def key_statements(
+    name: str,
+    value: Any,
+    vocab: Vocabulary,
+    source: str,
+    line: int | None,
+    statements: list[tuple[CaseKey, Node]],
+    problems: list[Problem],
+) -> None:
+    """What one key of a case-form mapping states, added to ``statements``, and its problems,
+    added to ``problems`` (each key is read apart from the others)."""
+    key = vocab.keys.get(name)
+    if key is None:
+        problems.append(
+            Problem(
+                source,
+                f"unknown key; allowed keys: {', '.join(vocab.keys)}"
+                + did_you_mean(name, list(vocab.keys)),
+                line,
+                name,
+                code="case/unknown-key",
+            )
+        )
+        return
+    if value is None:
+        problems.append(
+            Problem(
+                source,
+                "found no value; give a value or leave the key out (an absent key means "
+                "unknown)",
+                line,
+                name,
+                code="case/no-value",
+            )
+        )
+        return
+    if isinstance(value, Mapping):
+        problems.append(
+            Problem(
+                source,
+                f"found a mapping {dict(value)!r}; allowed: {describe_allowed(vocab, name)}",
+                line,
+                name,
+                code="case/wrong-type",
+            )
+        )
+        return
+    if not key.multi and isinstance(value, list) and len(value) < 2:
+        # two or more values: the shapes say "found several values"; fewer would be lost
+        problems.append(
+            Problem(
+                source,
+                f"found a list {value!r:.80}; allowed: one value, "
+                f"{describe_allowed(vocab, name)}",
+                line,
+                name,
+                code="case/wrong-type",
+            )
+        )
+        return
+    if key.multi and not isinstance(value, list):
+        problems.append(
+            Problem(
+                source,
+                f"found {value!r}; allowed: a list of {describe_allowed(vocab, name)}",
+                line,
+                name,
+                code="case/not-a-list",
+            )
+        )
+        return
+    if key.multi and not value:
+        if key.allows_empty:  # stated: none at all (unknown is the absent key)
+            statements.append((key, RDF.nil))
+        else:
+            problems.append(
+                Problem(
+                    source,
+                    "found an empty list; allowed: a list of at least "
+                    f"one of {describe_allowed(vocab, name)}",
+                    line,
+                    name,
+                    code="case/empty-list",
+                )
+            )
+        return
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, list | Mapping):
+            problems.append(
+                Problem(
+                    source,
+                    f"found a nested {'list' if isinstance(item, list) else 'mapping'} "
+                    f"{item!r:.80}; allowed: {describe_allowed(vocab, name)}",
+                    line,
+                    name,
+                    code="case/wrong-type",
+                )
+            )
+            continue
+        statements.append((key, _term(item, key)))
 
 
 def _term(value: Any, key: CaseKey) -> URIRef | Literal:
@@ -244,14 +256,16 @@ def graph_to_facts(graph: Graph, subject: Node, vocab: Vocabulary) -> dict[str, 
 
 
 def facts_from(
-    objects_of: Callable[[CaseKey], Sequence[Node]], vocab: Vocabulary
+    objects_of: Callable[[CaseKey], Sequence[Node]],
+    vocab: Vocabulary,
+    keys: Iterable[CaseKey] | None = None,
 ) -> dict[str, FactValue]:
     """The facts as plain Python values keyed by case-form key, from the validated objects of
     each key: the one reading of values for both checks (the graph and SHACL, or the fast
-    table of :mod:`.fast_check`)."""
+    table of :mod:`.fast_check`). ``keys``: only these keys (default: every key of the form)."""
     facts: dict[str, FactValue] = {}
     notations_of = vocab.derived("case.notations", _notations)
-    for key in vocab.keys.values():
+    for key in vocab.keys.values() if keys is None else keys:
         objects = objects_of(key)
         if not objects:
             continue

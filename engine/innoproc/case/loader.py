@@ -24,6 +24,7 @@ from innoproc.reading.json_strict import load_json
 from innoproc.reading.limits import Limits, current_limits
 from innoproc.reading.values import check_structure
 from innoproc.reading.yaml_lines import YamlSyntaxError, load_yaml
+from innoproc.reading.yaml_quick import read_plain_mapping
 
 from .case_graph import (
     case_iri,
@@ -34,6 +35,7 @@ from .case_graph import (
     statements_graph,
 )
 from .fast_check import check_values, facts_of, fast_path_enabled, form_check, values_by_key
+from .known_values import known_facts
 from .rdf_input import SYNTAXES, parse_rdf, rdf_syntax
 from .validation import check_graph
 
@@ -170,6 +172,9 @@ def _from_text(text: str, syntax: str, name: str, vocab: Vocabulary, limits: Lim
     if not text.strip():
         raise CaseError([Problem(name, "empty file; expected one case", code="case/empty")])
     if syntax == "yaml":
+        plain = read_plain_mapping(text, limits)  # None: read it the full way, for the messages
+        if plain is not None:
+            return _from_mapping(plain, name, plain.key_lines, vocab)
         try:
             data, problems = load_yaml(text, name, limits)
         except YamlSyntaxError as exc:
@@ -201,26 +206,39 @@ def _from_mapping(
                 )
             ]
         )
-    subject, statements, found = mapping_statements(data, vocab, source, lines)
-    problems = (problems or []) + found
     form = form_check(vocab)
-    if not form.supported or not fast_path_enabled():
-        graph = statements_graph(subject, statements, vocab)
-        return _validated(graph, subject, source, lines, problems, vocab)
-    values = values_by_key(statements, vocab)
-    problems += check_values(form, values, source, vocab, lines)
-    if problems:
-        raise CaseError(sorted(problems, key=lambda p: p.line or 0))
-    facts = facts_of(values, vocab)
-    checked = [(vocab.keys[name], term) for name, terms in values.items() for term in terms]
+    known = None
+    if not problems and form.supported and fast_path_enabled():
+        known = known_facts(data, vocab, form)  # None: some value is new to the table, or wrong
+    if known is not None:
+        values, facts = known
+        case_id = data.get("id")
+        subject = case_iri(case_id if isinstance(case_id, str) and case_id else "unnamed")
+    else:
+        subject, statements, found = mapping_statements(data, vocab, source, lines)
+        problems = (problems or []) + found
+        if not form.supported or not fast_path_enabled():
+            graph = statements_graph(subject, statements, vocab)
+            return _validated(graph, subject, source, lines, problems, vocab)
+        values = values_by_key(statements, vocab)
+        problems += check_values(form, values, source, vocab, lines)
+        if problems:
+            raise CaseError(sorted(problems, key=lambda p: p.line or 0))
+        facts = facts_of(values, vocab)
     return Case(
         id=str(facts["id"]),
         iri=subject,
         facts=facts,
         source=source,
         lines=dict(lines),
-        graph_or_builder=partial(statements_graph, subject, checked, vocab),
+        graph_or_builder=partial(_checked_graph, subject, values, vocab),
     )
+
+
+def _checked_graph(subject: URIRef, values: Mapping[str, list[Node]], vocab: Vocabulary) -> Graph:
+    """The graph of a case checked by the fast path, built when first asked for."""
+    checked = [(vocab.keys[name], term) for name, terms in values.items() for term in terms]
+    return statements_graph(subject, checked, vocab)
 
 
 def _from_graph(data: Graph, source: str, vocab: Vocabulary, limits: Limits) -> Case:

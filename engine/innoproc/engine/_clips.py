@@ -138,6 +138,61 @@ class FactWriter:
         return python_value(self._env, value)
 
 
+class _ErrorText(clips.Router):  # type: ignore[misc]  # clipspy has no type hints
+    """Keeps what CLIPS writes as an error, and shows it nowhere."""
+
+    def __init__(self) -> None:
+        super().__init__("innoproc-error-text", 50)
+        self.text = ""
+
+    def query(self, name: str) -> bool:
+        return name == "stderr"
+
+    def write(self, name: str, message: str) -> None:
+        self.text += message
+
+
+def build_constructs(env: Environment, constructs: Iterable[str]) -> None:
+    """Build ``constructs`` in ``env``, quickly.
+
+    clipspy routes CLIPS's error output through a router written in Python, and CLIPS asks
+    every router, through a callback, whether it takes each character it reads while parsing a
+    construct: that callback was nine tenths of the time of building a knowledge base (0.22 s
+    for 239 constructs, 0.02 s without it). The router is switched off while building. Should a
+    construct fail, CLIPS has then written its message to standard error itself (as clipspy's
+    router also does), and the build is done again in a new environment whose errors are only
+    kept, so that the error raised carries CLIPS's message as it always did.
+    """
+    constructs = list(constructs)
+    routers = list(env._routers.routers())
+    for router in routers:
+        router.deactivate()
+    try:
+        for construct in constructs:
+            env.build(construct)
+    except CLIPSError:
+        failed = True
+    else:
+        failed = False
+    finally:
+        for router in routers:
+            router.activate()
+    if not failed:
+        return
+    checked = Environment()
+    for router in list(checked._routers.routers()):
+        router.deactivate()
+    kept = _ErrorText()
+    checked._routers.add_router(kept)
+    try:
+        for construct in constructs:
+            checked.build(construct)
+    except CLIPSError:
+        message = kept.text.lstrip("\n").rstrip("\n").replace("\n", " ")
+        raise CLIPSError(env._env, message) from None
+    raise CLIPSError(env._env, "the constructs built only with clipspy's error router off")
+
+
 def string_literal(text: str) -> str:
     """``text`` as a CLIPS string literal: inside double quotes, CLIPS reads a backslash as
     escaping the next character, so backslashes and quotes are escaped; nothing else is special.
@@ -153,6 +208,7 @@ def keep_alive(strings: Iterable[str]) -> str:
 
 __all__ = [
     "ORIGINAL_FACT_DEL",
+    "build_constructs",
     "RELEASE_PATCHED",
     "CLIPSError",
     "Environment",

@@ -46,7 +46,7 @@ from innoproc.ontology import FactValue
 from innoproc.rules import ConclusionTest, FactTest, RuleSpec, producers
 from innoproc.rules.normalform import SignedTest
 
-from ._clips import Environment, FactWriter, keep_alive, string_literal
+from ._clips import Environment, FactWriter, build_constructs, keep_alive, string_literal
 from .branches import Branch, branches
 from .protocol import Firing
 
@@ -340,8 +340,7 @@ class ClipsRunner:
     def __init__(self, program: ClipsProgram):
         self.program = program
         self.env = Environment()
-        for construct in program.constructs:
-            self.env.build(construct)
+        build_constructs(self.env, program.constructs)
         self._writer = FactWriter(self.env, "case", program.strings)
         self._slots = {key: name.encode() for key, name in program.slots.items()}
         self._plans = program.plans

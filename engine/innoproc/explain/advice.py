@@ -7,7 +7,7 @@ recommendation back to the stated facts is a plain tree of these objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -72,12 +72,13 @@ class AdviceItem:
     #: a recommendation confirming what the case already does well
     confirms: bool = False
 
-    @property
+    @cached_property
     def answers(self) -> tuple[AdviceItem, ...]:
-        """The findings this item rests on, directly or through other items."""
+        """The findings this item rests on, directly or through other items (worked out once:
+        the item and all it rests on never change)."""
         return tuple(i for i in self.chain() if i.kind == "finding" and i is not self)
 
-    @property
+    @cached_property
     def weight(self) -> int:
         """How much the item matters: the highest severity among itself and what it answers."""
         return max((SEVERITY_RANK.get(i.severity or "", 0) for i in self.chain()), default=0)
@@ -212,7 +213,7 @@ class Advice:
             "open_questions": [q.to_dict() for q in self.open_questions] if questions else [],
             "knowledge_base": {
                 "fingerprint": self.kb_fingerprint,
-                "ontology_version": self.vocabulary.version(),
+                "ontology_version": self.vocabulary.derived("advice.ontology-version", _version),
             },
         }
 
@@ -224,14 +225,34 @@ def build_advice(
     fingerprint: str,
     vocab: Vocabulary,
     kb: KnowledgeBase | None = None,
+    known_items: dict[Hashable, AdviceItem] | None = None,
 ) -> Advice:
     """Turn the firing record into advice items linked to their premises, ranked, with
-    alternatives folded under the recommendation chosen among them."""
+    alternatives folded under the recommendation chosen among them.
+
+    ``known_items`` (the knowledge base keeps one, for ``rules`` and ``vocab``) holds the items
+    built before: a rule that fires on the same facts, absences and premises as in an earlier
+    case gives the same item, which is then taken rather than built again (items never
+    change)."""
     items: dict[str, AdviceItem] = {}
+    keys: dict[str, Hashable] = {}
     for firing in firings:
+        key: Hashable = None
+        if known_items is not None:
+            key = (
+                firing.rule_id,
+                _typed(firing.facts),
+                firing.absent,
+                tuple(keys[p] for p in firing.premises),
+            )
+            known = known_items.get(key)
+            if known is not None:
+                items[known.id] = known
+                keys[known.id] = key
+                continue
         rule = rules[firing.rule_id]
         then = rule.then
-        items[then.id] = AdviceItem(
+        item = items[then.id] = AdviceItem(
             id=then.id,
             kind=then.kind,
             title=rule.title,
@@ -255,6 +276,11 @@ def build_advice(
             course=then.course,
             confirms=then.confirms,
         )
+        if known_items is not None:
+            if len(known_items) >= KNOWN_ITEMS:
+                known_items.clear()
+            known_items[key] = item
+            keys[then.id] = key
     fired = list(items.values())
     order = {item.id: index for index, item in enumerate(fired)}
     findings = sorted(
@@ -299,6 +325,24 @@ def _choose_among_alternatives(
         chosen[first.id] = replace(first, alternatives=tuple(others))
     folded = {i.id for members in groups.values() for i in members[1:]}
     return [chosen.get(i.id, i) for i in recommendations if i.id not in folded]
+
+
+#: at most this many items kept for reuse by a knowledge base (then it starts again)
+KNOWN_ITEMS = 20_000
+
+
+def _typed(facts: tuple[tuple[str, FactValue | None], ...]) -> Hashable:
+    """The facts a rule read, with what equality forgets: ``1``, ``1.0`` and ``True`` are equal
+    in Python but are written differently in advice, as are ``0.0`` and ``-0.0``."""
+    return tuple(
+        (name, type(value), repr(value) if isinstance(value, float | tuple) else value)
+        for name, value in facts
+    )
+
+
+def _version(vocab: Vocabulary) -> str:
+    """The ontology's version, read from its graph once per vocabulary rather than per case."""
+    return vocab.version()
 
 
 def plain_value(value: FactValue | None) -> Any:

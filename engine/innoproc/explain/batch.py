@@ -104,6 +104,20 @@ def pool_map(
         return
     size = chunk_size(len(items), workers)
     chunks = [(function, list(items[i : i + size])) for i in range(0, len(items), size)]
+    for results in _chunks_on_pool(_run_chunk, chunks, workers, setup, setup_args):
+        yield from results
+        if done is not None:
+            done(len(results))
+
+
+def _chunks_on_pool(
+    function: Callable[[T], R],
+    chunks: Sequence[T],
+    workers: int,
+    setup: Callable[..., None] | None,
+    setup_args: tuple[Any, ...],
+) -> Iterator[R]:
+    """``function`` over each chunk on a pool of ``workers`` processes, in the chunks' order."""
     # forked workers inherit the handlers of this moment: Ctrl-C is ignored from their first
     # instruction, not only once their set-up has run
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -112,10 +126,7 @@ def pool_map(
     finally:
         signal.signal(signal.SIGINT, previous)
     try:
-        for results in pool.imap(_run_chunk, chunks):
-            yield from results
-            if done is not None:
-                done(len(results))
+        yield from pool.imap(function, chunks)
         pool.close()
     finally:
         pool.terminate()
@@ -155,12 +166,25 @@ def _set_up_worker(
 
 
 def _advise_one(path: Path) -> Outcome[Any]:
+    rendered, problems = _advised(path)
+    return Outcome(path, rendered=rendered, problems=problems)
+
+
+def _advised(path: Path) -> tuple[Any, tuple[str, ...]]:
+    """What ``render`` makes of the advice on one case file, or the lines of its problems."""
     kb: KnowledgeBase = _worker["kb"]
     try:
         advice = kb.advise(kb.load_case(path))
     except CaseError as exc:
-        return Outcome(path, problems=tuple(str(p) for p in exc.problems))
-    return Outcome(path, rendered=_worker["render"](advice))
+        return None, tuple(str(p) for p in exc.problems)
+    return _worker["render"](advice), ()
+
+
+def _advise_chunk(names: list[str]) -> list[tuple[Any, tuple[str, ...]]]:
+    """A worker's share: the case files named, each advised (or refused) in turn. Paths travel
+    as text and results as plain tuples: the parent builds the outcomes from its own paths, so
+    what crosses between the processes is as small and as quick to copy as it can be."""
+    return [_advised(Path(name)) for name in names]
 
 
 def advise_files(
@@ -179,14 +203,27 @@ def advise_files(
     """
     _worker.update(kb=kb, render=render)  # forked workers start with these
     folder = None if kb.folder == _default_folder() else kb.folder
-    yield from pool_map(
-        _advise_one,
-        list(paths),
-        workers=workers,
-        setup=_set_up_worker,
-        setup_args=(folder, render, kb.engine_name),
-        done=done,
-    )
+    paths = list(paths)
+    setup_args = (folder, render, kb.engine_name)
+    count = workers_for(len(paths), workers)
+    if count <= 1:
+        yield from pool_map(
+            _advise_one, paths, workers=1, setup=_set_up_worker, setup_args=setup_args, done=done
+        )
+        return
+    if _context().get_start_method() == "fork":
+        # built once here and inherited, rather than once in each worker: the CLIPS program
+        # takes a quarter of a second to build, the time of hundreds of cases
+        kb.backend.prepare()
+    size = chunk_size(len(paths), count)
+    starts = range(0, len(paths), size)
+    chunks = [[str(p) for p in paths[start : start + size]] for start in starts]
+    results = _chunks_on_pool(_advise_chunk, chunks, count, _set_up_worker, setup_args)
+    for start, chunk in zip(starts, results, strict=True):
+        for path, (rendered, problems) in zip(paths[start : start + size], chunk, strict=True):
+            yield Outcome(path, rendered=rendered, problems=problems)
+        if done is not None:
+            done(len(chunk))
 
 
 def _default_folder() -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Hashable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from innoproc.rules import RuleSpec, parse_kb, rule_files
 from innoproc.rules.cache import cached_rules
 from innoproc.rules.schema_location import schema_path
 
-from .advice import Advice, build_advice
+from .advice import Advice, AdviceItem, build_advice
 
 if TYPE_CHECKING:  # imported when first used: advice without open questions never needs it
     from innoproc.rules.sensitivity import Sensitivity
@@ -57,6 +58,8 @@ class KnowledgeBase:
         self.engine_name = check_backend(engine)  # a wrong name fails here, not at a case
         self._backend_lock = threading.Lock()
         self._backend: Backend | None = None
+        #: advice items built for this KB's rules, reused when a rule fires alike again
+        self._known_items: dict[Hashable, AdviceItem] = {}
 
     @classmethod
     def load(cls, folder: str | Path | None = None, engine: str = DEFAULT_BACKEND) -> KnowledgeBase:
@@ -105,7 +108,15 @@ class KnowledgeBase:
         """Advice for one case (a :class:`Case`, or anything :func:`load_case` reads)."""
         loaded = self.load_case(case)
         firings = self.backend.run(loaded.facts)
-        return build_advice(loaded, firings, self.by_id, self.fingerprint, self.vocabulary, kb=self)
+        return build_advice(
+            loaded,
+            firings,
+            self.by_id,
+            self.fingerprint,
+            self.vocabulary,
+            kb=self,
+            known_items=self._known_items,
+        )
 
     @cached_property
     def sensitivity(self) -> Sensitivity:

@@ -23,6 +23,8 @@ from .limits import Limits, current_limits, over_limit
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: halves of a surrogate pair standing alone: not valid Unicode, and not writable as UTF-8
 SURROGATE = re.compile("[\ud800-\udfff]")
+#: the ASCII characters CONTROL does not match
+_ALLOWED_ASCII = bytes(c for c in range(128) if not CONTROL.match(chr(c)))
 
 
 def _refuse(source: str, message: str, code: str, line: int | None = None) -> InputError:
@@ -61,7 +63,11 @@ def read_text(path: Path, limits: Limits | None = None, folder: Path | None = No
         raise _too_large(source, info.st_size, limits)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
+            # as much as the file held when looked at, and one byte more to see if it grew: a
+            # buffer of the size limit would cost more than reading a small file
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(limits.max_file_bytes + 1 - len(data))
     except OSError as exc:
         raise _refuse(source, f"cannot be read ({exc.strerror})", "input/unreadable") from None
     if len(data) > limits.max_file_bytes:  # it grew while we looked
@@ -106,6 +112,10 @@ def decode(data: bytes, source: str) -> str:
 
 def check_controls(text: str, source: str, key: str | None = None) -> None:
     """Refuse text holding a control character other than tab and line breaks."""
+    # ASCII text is checked by taking out what is allowed (a tenth of the time of the search);
+    # the search finds the character when there is one, and checks any other text
+    if text.isascii() and not text.encode().translate(None, _ALLOWED_ASCII):
+        return
     found = CONTROL.search(text)
     if found is not None:
         line = text.count("\n", 0, found.start()) + 1 if key is None else None
