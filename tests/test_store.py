@@ -444,6 +444,30 @@ def test_list_readvise_and_stale_advice(tmp_path):
     )
 
 
+def test_readvise_on_two_workers_stores_what_the_engine_concludes(tmp_path, advices):
+    """Re-advice runs on a pool (more cases than a small batch): every stored case gets the
+    items the Python API gives it, under the KB asked for, and none is left stale."""
+    from innoproc.explain.batch import SMALL_BATCH
+
+    store = str(tmp_path / "store")
+    assert invoke("store", "add", str(CASES), "--store", store, "--workers", "1").exit_code == 0
+    edited = _copy_kb(tmp_path)
+    assert len(advices) > SMALL_BATCH
+    result = invoke("store", "readvise", "--store", store, "--kb", str(edited), "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert f"re-advised {len(advices)} case(s)" in result.stdout
+    assert query(Path(store), "stale-advice") == []
+    rows = invoke(
+        "query", "--store", store, "--format", "csv", "--query",
+        "PREFIX ipo: <https://w3id.org/innoproc/ontology#> SELECT ?case ?item WHERE "
+        "{ ?run ipo:knowledgeBaseFingerprint ?fp . GRAPH ?run { ?i ipo:adviceId ?item ; "
+        "ipo:forCase ?case } }",
+    ).stdout.splitlines()[1:]
+    stored_items = {(local(case), item) for case, item in (row.split(",") for row in rows)}
+    expected = {(case_id, item.id) for case_id, advice in advices.items() for item in advice.items}
+    assert stored_items == expected
+
+
 def test_add_skips_cases_that_do_not_conform(tmp_path):
     folder = tmp_path / "cases"
     folder.mkdir()

@@ -113,7 +113,7 @@ def _advise_and_store(
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
+def _progress(total: int, doing: str = "advising and storing") -> Iterator[Callable[[int], None]]:
     """A progress bar on standard error when it is a terminal and the batch is large."""
     if total < 2 * BATCH or not sys.stderr.isatty():
         yield lambda n: None
@@ -122,7 +122,7 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("advising and storing", total=total)
+        task = bar.add_task(doing, total=total)
         yield lambda n: bar.advance(task, n)
 
 
@@ -176,38 +176,29 @@ def readvise(
     all_cases: Annotated[
         bool, typer.Option("--all", help="Re-advise every case, not only the stale ones.")
     ] = False,
+    workers: WorkersOption = None,
 ) -> None:
     """Advise again on the stored cases whose advice is stale (after a KB change), from the
-    case graphs in the store."""
-    from innoproc.errors import CaseError
-    from innoproc.store.library import (
-        case_graph,
-        list_cases,
-        put_cases,
-        put_knowledge,
-        stored_case,
-    )
+    case graphs in the store, on every core."""
+    from innoproc.store.batch import readvise_many
+    from innoproc.store.library import list_cases, put_cases, put_knowledge
 
     knowledge = load_kb(kb)
+    done = failed = 0
     with opened(store) as target:
         put_knowledge(target, knowledge)
         todo = [
             e for e in list_cases(target) if all_cases or e.fingerprint != knowledge.fingerprint
         ]
-        done = failed = 0
-        for start in range(0, len(todo), BATCH):
-            ready = []
-            for entry in todo[start : start + BATCH]:
-                try:
-                    advice = knowledge.advise(case_graph(target, entry.iri))
-                except CaseError as exc:
-                    failed += 1
-                    for problem in exc.problems:
-                        err(f"{entry.case_id}: {problem}")
-                    continue
-                ready.append(stored_case(advice))
-            put_cases(target, ready)
-            done += len(ready)
+        with _progress(len(todo), "advising again") as advance:
+            for outcomes in readvise_many(target, knowledge, todo, workers, BATCH, advance):
+                for outcome in outcomes:
+                    for line in outcome.problems:
+                        err(line)
+                ready = [o.stored for o in outcomes if o.stored is not None]
+                put_cases(target, ready)
+                done += len(ready)
+                failed += len(outcomes) - len(ready)
     print(f"re-advised {done} case(s) with KB {knowledge.fingerprint}")
     if failed:
         err(f"{failed} stored case(s) no longer conform and keep their old advice")

@@ -287,17 +287,21 @@ def stored_fingerprints(store: TripleStore) -> Mapping[str, int]:
     return {str(fp): int(n.value) for fp, n in result.rows if fp is not None and n is not None}
 
 
-def case_graph(store: TripleStore, iri: str) -> Graph:
-    """The stored graph of one case, as the loader reads a graph (to advise on it again)."""
-    from rdflib import Graph
-
+def case_triples(store: TripleStore, iri: str) -> str:
+    """The stored graph of one case as N-Triples text (plain text: it can go to a worker)."""
     result = store.query(
         "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": Term.iri(iri)}
     )
     assert isinstance(result, Triples)
+    return "\n".join(" ".join(t.n3() for t in triple) + " ." for triple in result.triples)
+
+
+def graph_of(iri: str, triples: str) -> Graph:
+    """A case graph from :func:`case_triples`, as the loader reads a graph."""
+    from rdflib import Graph
+
     graph = Graph(identifier=iri)
-    text = "\n".join(" ".join(t.n3() for t in triple) + " ." for triple in result.triples)
-    graph.parse(data=text, format="nt")
+    graph.parse(data=triples, format="nt")
     return graph
 
 
