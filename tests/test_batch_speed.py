@@ -4,7 +4,8 @@
   (values, types, line numbers) or declines: on the library, on chosen corner cases and on
   random hostile YAML.
 - The remembered per-key outcomes (``case/known_values.py``) give the same Case as checking the
-  mapping afresh, and the same problems (they decline and the full check words them).
+  mapping afresh, and the same problems (they decline and the full check words them); so does
+  plain text checked by its key's pattern alone.
 - ``innoproc advise FOLDER -f jsonl`` on two workers writes, byte for byte, what advising each
   case file on its own writes, with either engine.
 - Building the CLIPS program without clipspy's error router still reports a failing construct
@@ -14,15 +15,18 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rdflib import Literal
 from typer.testing import CliRunner
 
 import hostile
 from innoproc.case import known_values, loader
+from innoproc.case.fast_check import form_check
 from innoproc.cli import app
 from innoproc.errors import CaseError, InputError
 from innoproc.ontology import bundled_vocabulary
@@ -173,19 +177,55 @@ def test_remembered_outcomes_tell_apart_values_that_compare_equal():
     assert any(isinstance(o, tuple) for o in seen) and any(isinstance(o, list) for o in seen)
 
 
+TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["c", "case-1", "Bad Id", "x\n", "x\ny", "", " ", "-a", "é", "a\r", "0" * 9]),
+)
+
+
+@settings(RANDOM, max_examples=300)
+@given(key=st.sampled_from(["id", "title", "organisation"]), text=TEXTS)
+def test_text_checked_by_its_pattern_alone_gives_the_case_a_fresh_check_gives(key, text):
+    data = {"id": "c", "organisation": "CERN", key: text}
+    fresh = _outcome(data, False)
+    assert _outcome(data, True) == fresh
+    assert _outcome(data, True) == fresh
+
+
+def test_only_text_keys_with_no_other_check_are_checked_by_their_pattern_alone():
+    vocab = bundled_vocabulary()
+    form = form_check(vocab)
+    texts = known_values.text_checks(vocab, form)
+    assert {"id", "title"} <= set(texts)
+    assert all(vocab.keys[name].kind == "text" for name in texts)
+    assert texts["id"][0] is not None and texts["title"] == (None, None)
+    # a check the shortcut does not know of (here one more test) keeps the key off the list
+    stricter = replace(form, checks=tuple(
+        replace(c, tests=(*c.tests, (0, lambda v: False))) if c.key.name == "title" else c
+        for c in form.checks
+    ))
+    assert "title" not in known_values.text_checks(vocab, stricter)
+    assert "id" in known_values.text_checks(vocab, stricter)
+    # such text is not remembered, and its term is made only when the graph is asked for
+    case = loader._from_mapping({"id": "text-only-1", "title": "T 1"}, "<m>", {}, vocab)
+    table = vocab.derived("case.known-values", known_values._tables)[current_limits()]
+    assert ("title", (str, "T 1")) not in table.outcomes and case.facts["title"] == "T 1"
+    assert (case.iri, vocab.keys["title"].prop, Literal("T 1")) in case.graph
+
+
 def test_the_table_never_holds_more_than_its_bound(monkeypatch):
     vocab = bundled_vocabulary()
-    base = {"organisation": "CERN", "trl": 3}
-    loader._from_mapping({**base, "id": "bound-0"}, "<m>", {}, vocab)
+    base = {"id": "bound", "organisation": "CERN", "trl": 3}
+    loader._from_mapping({**base, "estimated_value_eur": 1000}, "<m>", {}, vocab)
     table = vocab.derived("case.known-values", known_values._tables)[current_limits()]
     monkeypatch.setattr(known_values, "MAX_REMEMBERED", len(table.outcomes) + 2)
     sizes = []
     for i in range(1, 10):
-        case = loader._from_mapping({**base, "id": f"bound-{i}"}, "<m>", {}, vocab)
-        assert case.id == f"bound-{i}" and case.facts["trl"] == 3
+        case = loader._from_mapping({**base, "estimated_value_eur": 1000 + i}, "<m>", {}, vocab)
+        assert case.facts["estimated_value_eur"] == 1000 + i and case.facts["trl"] == 3
         sizes.append(len(table.outcomes))
     assert max(sizes) <= known_values.MAX_REMEMBERED and min(sizes) < max(sizes)
-    assert ("id", (str, "bound-9")) in table.outcomes  # the newest are kept
+    assert ("estimated_value_eur", (int, 1009)) in table.outcomes  # the newest are kept
 
 
 # -- the batch against one case at a time -------------------------------------------------------

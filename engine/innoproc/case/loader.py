@@ -35,7 +35,7 @@ from .case_graph import (
     statements_graph,
 )
 from .fast_check import check_values, facts_of, fast_path_enabled, form_check, values_by_key
-from .known_values import known_facts
+from .known_values import Terms, known_facts, terms_of
 from .rdf_input import SYNTAXES, parse_rdf, rdf_syntax
 from .validation import check_graph
 
@@ -208,6 +208,7 @@ def _from_mapping(
         )
     form = form_check(vocab)
     known = None
+    values: Mapping[str, Terms]
     if not problems and form.supported and fast_path_enabled():
         known = known_facts(data, vocab, form)  # None: some value is new to the table, or wrong
     if known is not None:
@@ -220,11 +221,11 @@ def _from_mapping(
         if not form.supported or not fast_path_enabled():
             graph = statements_graph(subject, statements, vocab)
             return _validated(graph, subject, source, lines, problems, vocab)
-        values = values_by_key(statements, vocab)
-        problems += check_values(form, values, source, vocab, lines)
+        checked = values_by_key(statements, vocab)
+        problems += check_values(form, checked, source, vocab, lines)
         if problems:
             raise CaseError(sorted(problems, key=lambda p: p.line or 0))
-        facts = facts_of(values, vocab)
+        values, facts = checked, facts_of(checked, vocab)
     return Case(
         id=str(facts["id"]),
         iri=subject,
@@ -235,9 +236,11 @@ def _from_mapping(
     )
 
 
-def _checked_graph(subject: URIRef, values: Mapping[str, list[Node]], vocab: Vocabulary) -> Graph:
+def _checked_graph(subject: URIRef, values: Mapping[str, Terms], vocab: Vocabulary) -> Graph:
     """The graph of a case checked by the fast path, built when first asked for."""
-    checked = [(vocab.keys[name], term) for name, terms in values.items() for term in terms]
+    checked = [
+        (vocab.keys[name], term) for name, terms in values.items() for term in terms_of(terms)
+    ]
     return statements_graph(subject, checked, vocab)
 
 
