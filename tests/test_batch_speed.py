@@ -6,6 +6,8 @@
 - The remembered per-key outcomes (``case/known_values.py``) give the same Case as checking the
   mapping afresh, and the same problems (they decline and the full check words them); so does
   plain text checked by its key's pattern alone.
+- A JSONL line built from the encoded text of each item is the JSON of the contract, byte for
+  byte.
 - ``innoproc advise FOLDER -f jsonl`` on two workers writes, byte for byte, what advising each
   case file on its own writes, with either engine.
 - Building the CLIPS program without clipspy's error router still reports a failing construct
@@ -329,3 +331,32 @@ def test_reused_items_keep_the_facts_as_written(library):
         assert read and all(type(v) is type(value) for v in read)
         written.append(read)
     assert written[0] == written[1]  # equal values, yet each advice shows its own
+
+
+# -- JSONL lines from items encoded once ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("questions", [False, True])
+def test_a_jsonl_line_is_the_json_of_the_contract_byte_for_byte(library, questions, monkeypatch):
+    import json
+    from dataclasses import replace
+
+    from innoproc.explain.knowledge_base import KnowledgeBase
+    from innoproc.export import json_contract
+
+    monkeypatch.setattr(json_contract, "MAX_ITEM_TEXTS", 40)  # the table starts again, too
+    kb = KnowledgeBase.load(engine="clips")
+    cases = _variants(library)
+    # text that looks like the contract's keys stays text
+    first = cases[0]
+    for title in ('"findings":[]', 'a "in_place":[] "open_questions":[]', "é ✓ \\ \u2028"):
+        cases.append(replace(first, facts={**first.facts, "title": title, "organisation": title}))
+    lines = 0
+    for _ in range(2):  # items encoded afresh, then taken from the table
+        for case in cases:
+            advice = kb.advise(case)
+            expected = json.dumps(advice.to_dict(questions), ensure_ascii=False,
+                                  separators=(",", ":")) + "\n"
+            assert json_contract.jsonl_line(advice, questions) == expected
+            lines += bool(advice.items)
+    assert lines and len(json_contract._ITEM_TEXTS) <= 40
