@@ -50,7 +50,7 @@ def jsonl_line(advice: Advice, questions: bool = True) -> str:
     bare = replace(advice, findings=(), recommendations=(), in_place=())
     text = _ENCODE(bare.to_dict(False))
     start = 0
-    pieces = []
+    pieces: list[str] = []
     for marker, items in zip(
         _LISTS, (advice.findings, advice.recommendations, advice.in_place), strict=True
     ):
