@@ -360,3 +360,61 @@ def test_a_jsonl_line_is_the_json_of_the_contract_byte_for_byte(library, questio
             assert json_contract.jsonl_line(advice, questions) == expected
             lines += bool(advice.items)
     assert lines and len(json_contract._ITEM_TEXTS) <= 40
+
+
+# -- fewer looks at each file ---------------------------------------------------------------------
+
+
+def _odd_folder(tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for name in ("b.yaml", "a.yaml", "B.yaml", "a.yml", "c.json", "d.ttl", "e.txt", "f.YAML",
+                 "10.yaml", "9.yaml", "é.yaml", "a b.yaml", ".yaml", "..yaml", "g.yaml.bak"):
+        (folder / name).write_text("id: x\n", encoding="utf-8")
+    (folder / "sub.yaml").mkdir()
+    (folder / "link.yaml").symlink_to(folder / "a.yaml")
+    (folder / "dir-link.yaml").symlink_to(folder / "sub.yaml", target_is_directory=True)
+    (folder / "gone.yaml").symlink_to(folder / "nothing.yaml")
+    (folder / "loop.yaml").symlink_to(folder / "loop.yaml")
+    return folder
+
+
+def test_a_folder_gives_the_case_files_pathlib_finds_in_the_same_order(tmp_path):
+    from innoproc.cli.advise import CASE_SUFFIXES, case_paths
+
+    folder = _odd_folder(tmp_path)
+    before = sorted(p for p in folder.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+    assert case_paths([folder]) == before
+    assert {p.name for p in before} >= {"link.yaml", "a.yaml", "..yaml"}
+    assert not {p.name for p in before} & {"sub.yaml", "dir-link.yaml", "gone.yaml", "e.txt"}
+    assert case_paths([folder / "gone.yaml", folder]) == [folder / "gone.yaml", *before]
+
+
+def _as_before(path):
+    """What the loader said of a path it cannot read, when it asked is_dir() and exists()."""
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:
+        return [(path.name[:200], f"cannot be read ({exc.strerror})", "input/unreadable")]
+    if is_dir:
+        return [(path.name, "is a folder; expected a case file", "input/not-regular-file")]
+    if not exists:
+        return [(path.name, "no such file", "input/not-a-file")]
+    return None
+
+
+def test_one_look_at_a_case_file_refuses_what_two_refused(tmp_path):
+    folder = _odd_folder(tmp_path)
+    (folder / "a.yaml").write_text((folder / "a.yaml").read_text() + "title: T\n")
+    paths = [folder / n for n in ("sub.yaml", "dir-link.yaml", "gone.yaml", "loop.yaml",
+                                  "nothing.yaml", "a.yaml/x.yaml", "x" * 300 + ".yaml")]
+    for path in paths:
+        try:
+            loader._from_file(path, path.name, bundled_vocabulary(), current_limits())
+            refused = None
+        except CaseError as exc:
+            refused = [(p.source, p.message, p.code) for p in exc.problems]
+        expected = _as_before(path)
+        assert expected is not None and refused == expected, path.name
+    with pytest.raises(CaseError, match="no such file"):
+        loader.load_case(str(folder / "nul\0.yaml"))

@@ -7,6 +7,9 @@ an input is collected and raised together as a :class:`~innoproc.errors.CaseErro
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -118,13 +121,23 @@ def load_case(source: CaseSource, vocab: Vocabulary | None = None) -> Case:
         raise CaseError(exc.problems) from None
 
 
+#: the errors of looking at a file that pathlib takes to mean it is not there (no such file, a
+#: file where a folder was expected, a loop of links ...), as errno and as Windows error codes
+_NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+_NOT_THERE_WIN = (21, 123, 1921)
+
+
 def _from_file(path: Path, name: str, vocab: Vocabulary, limits: Limits) -> Case:
-    try:
-        is_dir, exists = path.is_dir(), path.exists()
-    except OSError as exc:  # a name too long, a loop of links ...
-        raise CaseError(
-            [Problem(name[:200], f"cannot be read ({exc.strerror})", code="input/unreadable")]
-        ) from None
+    try:  # one look at the file for what Path.is_dir() and Path.exists() would both say
+        is_dir, exists = stat.S_ISDIR(os.stat(path).st_mode), True
+    except ValueError:  # a NUL in the name
+        is_dir, exists = False, False
+    except OSError as exc:
+        if exc.errno not in _NOT_THERE and getattr(exc, "winerror", None) not in _NOT_THERE_WIN:
+            raise CaseError(  # a name too long, no permission ...
+                [Problem(name[:200], f"cannot be read ({exc.strerror})", code="input/unreadable")]
+            ) from None
+        is_dir, exists = False, False
     if is_dir:
         raise CaseError(
             [Problem(name, "is a folder; expected a case file", code="input/not-regular-file")]
