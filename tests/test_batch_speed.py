@@ -125,6 +125,17 @@ def test_anything_else_is_declined_or_read_alike(text):
         raise AssertionError(f"taken, but the full reading refuses it: {exc}") from None
 
 
+def test_a_list_read_before_is_checked_against_the_limits_of_now():
+    text = "id: x\nphases: [" + "p" * 40 + ", 123456, b]   # a comment\n"
+    again = "id: y\n# another case, the same list on another line\n" + text.split("\n")[1] + "\n"
+    assert _agrees(text) and _agrees(again)  # the second reading takes the list read before
+    assert read_plain_mapping(again, current_limits())["phases"].item_lines == [3, 3, 3]
+    for tight in (dict(max_text_chars=39), dict(max_number_chars=5), dict(max_list_items=2),
+                  dict(max_nodes=6)):
+        assert read_plain_mapping(again, Limits(**tight)) is None, tight
+    assert _agrees("id: z\nphases: []\n") and _agrees("id: w\nphases: []\n")
+
+
 def test_the_quick_reader_declines_what_breaks_a_limit():
     text = "id: x\ntitle: " + "t" * 50 + "\nphases: [a, b, c]\nv: 123456\nw: 1.5e+20\n"
     assert _agrees(text)
