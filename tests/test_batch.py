@@ -34,6 +34,20 @@ def test_a_small_batch_or_one_worker_runs_in_this_process():
     assert workers_for(5, 2) == 1 and workers_for(100, 1) == 1 and workers_for(100, 2) == 2
 
 
+def test_what_the_workers_share_is_set_apart_from_collection_only_while_they_run():
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    items = list(range(SMALL_BATCH * 10))
+    results = pool_map(_pid_and, items, workers=2)
+    assert next(results)[1] == 0  # the pool is running
+    during = gc.get_freeze_count()
+    results.close()  # abandoned half-way: the workers end, and so does the setting apart
+    assert during > 0 and gc.get_freeze_count() == 0
+    assert len(list(pool_map(_pid_and, items, workers=2))) == len(items)
+    assert gc.get_freeze_count() == 0
+
+
 @pytest.mark.parametrize("items, workers", [(1, 2), (10, 2), (1000, 2), (10**6, 8)])
 def test_chunks_keep_every_worker_busy(items, workers):
     size = chunk_size(items, workers)

@@ -4,7 +4,10 @@
   (values, types, line numbers) or declines: on the library, on chosen corner cases and on
   random hostile YAML.
 - The remembered per-key outcomes (``case/known_values.py``) give the same Case as checking the
-  mapping afresh, and the same problems (they decline and the full check words them).
+  mapping afresh, and the same problems (they decline and the full check words them); so does
+  plain text checked by its key's pattern alone.
+- A JSONL line built from the encoded text of each item is the JSON of the contract, byte for
+  byte.
 - ``innoproc advise FOLDER -f jsonl`` on two workers writes, byte for byte, what advising each
   case file on its own writes, with either engine.
 - Building the CLIPS program without clipspy's error router still reports a failing construct
@@ -14,15 +17,18 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rdflib import Literal
 from typer.testing import CliRunner
 
 import hostile
 from innoproc.case import known_values, loader
+from innoproc.case.fast_check import form_check
 from innoproc.cli import app
 from innoproc.errors import CaseError, InputError
 from innoproc.ontology import bundled_vocabulary
@@ -119,6 +125,17 @@ def test_anything_else_is_declined_or_read_alike(text):
         raise AssertionError(f"taken, but the full reading refuses it: {exc}") from None
 
 
+def test_a_list_read_before_is_checked_against_the_limits_of_now():
+    text = "id: x\nphases: [" + "p" * 40 + ", 123456, b]   # a comment\n"
+    again = "id: y\n# another case, the same list on another line\n" + text.split("\n")[1] + "\n"
+    assert _agrees(text) and _agrees(again)  # the second reading takes the list read before
+    assert read_plain_mapping(again, current_limits())["phases"].item_lines == [3, 3, 3]
+    for tight in (dict(max_text_chars=39), dict(max_number_chars=5), dict(max_list_items=2),
+                  dict(max_nodes=6)):
+        assert read_plain_mapping(again, Limits(**tight)) is None, tight
+    assert _agrees("id: z\nphases: []\n") and _agrees("id: w\nphases: []\n")
+
+
 def test_the_quick_reader_declines_what_breaks_a_limit():
     text = "id: x\ntitle: " + "t" * 50 + "\nphases: [a, b, c]\nv: 123456\nw: 1.5e+20\n"
     assert _agrees(text)
@@ -173,19 +190,55 @@ def test_remembered_outcomes_tell_apart_values_that_compare_equal():
     assert any(isinstance(o, tuple) for o in seen) and any(isinstance(o, list) for o in seen)
 
 
+TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["c", "case-1", "Bad Id", "x\n", "x\ny", "", " ", "-a", "é", "a\r", "0" * 9]),
+)
+
+
+@settings(RANDOM, max_examples=300)
+@given(key=st.sampled_from(["id", "title", "organisation"]), text=TEXTS)
+def test_text_checked_by_its_pattern_alone_gives_the_case_a_fresh_check_gives(key, text):
+    data = {"id": "c", "organisation": "CERN", key: text}
+    fresh = _outcome(data, False)
+    assert _outcome(data, True) == fresh
+    assert _outcome(data, True) == fresh
+
+
+def test_only_text_keys_with_no_other_check_are_checked_by_their_pattern_alone():
+    vocab = bundled_vocabulary()
+    form = form_check(vocab)
+    texts = known_values.text_checks(vocab, form)
+    assert {"id", "title"} <= set(texts)
+    assert all(vocab.keys[name].kind == "text" for name in texts)
+    assert texts["id"][0] is not None and texts["title"] == (None, None)
+    # a check the shortcut does not know of (here one more test) keeps the key off the list
+    stricter = replace(form, checks=tuple(
+        replace(c, tests=(*c.tests, (0, lambda v: False))) if c.key.name == "title" else c
+        for c in form.checks
+    ))
+    assert "title" not in known_values.text_checks(vocab, stricter)
+    assert "id" in known_values.text_checks(vocab, stricter)
+    # such text is not remembered, and its term is made only when the graph is asked for
+    case = loader._from_mapping({"id": "text-only-1", "title": "T 1"}, "<m>", {}, vocab)
+    table = vocab.derived("case.known-values", known_values._tables)[current_limits()]
+    assert ("title", (str, "T 1")) not in table.outcomes and case.facts["title"] == "T 1"
+    assert (case.iri, vocab.keys["title"].prop, Literal("T 1")) in case.graph
+
+
 def test_the_table_never_holds_more_than_its_bound(monkeypatch):
     vocab = bundled_vocabulary()
-    base = {"organisation": "CERN", "trl": 3}
-    loader._from_mapping({**base, "id": "bound-0"}, "<m>", {}, vocab)
+    base = {"id": "bound", "organisation": "CERN", "trl": 3}
+    loader._from_mapping({**base, "estimated_value_eur": 1000}, "<m>", {}, vocab)
     table = vocab.derived("case.known-values", known_values._tables)[current_limits()]
     monkeypatch.setattr(known_values, "MAX_REMEMBERED", len(table.outcomes) + 2)
     sizes = []
     for i in range(1, 10):
-        case = loader._from_mapping({**base, "id": f"bound-{i}"}, "<m>", {}, vocab)
-        assert case.id == f"bound-{i}" and case.facts["trl"] == 3
+        case = loader._from_mapping({**base, "estimated_value_eur": 1000 + i}, "<m>", {}, vocab)
+        assert case.facts["estimated_value_eur"] == 1000 + i and case.facts["trl"] == 3
         sizes.append(len(table.outcomes))
     assert max(sizes) <= known_values.MAX_REMEMBERED and min(sizes) < max(sizes)
-    assert ("id", (str, "bound-9")) in table.outcomes  # the newest are kept
+    assert ("estimated_value_eur", (int, 1009)) in table.outcomes  # the newest are kept
 
 
 # -- the batch against one case at a time -------------------------------------------------------
@@ -289,3 +342,90 @@ def test_reused_items_keep_the_facts_as_written(library):
         assert read and all(type(v) is type(value) for v in read)
         written.append(read)
     assert written[0] == written[1]  # equal values, yet each advice shows its own
+
+
+# -- JSONL lines from items encoded once ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("questions", [False, True])
+def test_a_jsonl_line_is_the_json_of_the_contract_byte_for_byte(library, questions, monkeypatch):
+    import json
+    from dataclasses import replace
+
+    from innoproc.explain.knowledge_base import KnowledgeBase
+    from innoproc.export import json_contract
+
+    monkeypatch.setattr(json_contract, "MAX_ITEM_TEXTS", 40)  # the table starts again, too
+    kb = KnowledgeBase.load(engine="clips")
+    cases = _variants(library)
+    # text that looks like the contract's keys stays text
+    first = cases[0]
+    for title in ('"findings":[]', 'a "in_place":[] "open_questions":[]', "é ✓ \\ \u2028"):
+        cases.append(replace(first, facts={**first.facts, "title": title, "organisation": title}))
+    lines = 0
+    for _ in range(2):  # items encoded afresh, then taken from the table
+        for case in cases:
+            advice = kb.advise(case)
+            expected = json.dumps(advice.to_dict(questions), ensure_ascii=False,
+                                  separators=(",", ":")) + "\n"
+            assert json_contract.jsonl_line(advice, questions) == expected
+            lines += bool(advice.items)
+    assert lines and len(json_contract._ITEM_TEXTS) <= 40
+
+
+# -- fewer looks at each file ---------------------------------------------------------------------
+
+
+def _odd_folder(tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for name in ("b.yaml", "a.yaml", "B.yaml", "a.yml", "c.json", "d.ttl", "e.txt", "f.YAML",
+                 "10.yaml", "9.yaml", "é.yaml", "a b.yaml", ".yaml", "..yaml", "g.yaml.bak"):
+        (folder / name).write_text("id: x\n", encoding="utf-8")
+    (folder / "sub.yaml").mkdir()
+    (folder / "link.yaml").symlink_to(folder / "a.yaml")
+    (folder / "dir-link.yaml").symlink_to(folder / "sub.yaml", target_is_directory=True)
+    (folder / "gone.yaml").symlink_to(folder / "nothing.yaml")
+    (folder / "loop.yaml").symlink_to(folder / "loop.yaml")
+    return folder
+
+
+def test_a_folder_gives_the_case_files_pathlib_finds_in_the_same_order(tmp_path):
+    from innoproc.cli.advise import CASE_SUFFIXES, case_paths
+
+    folder = _odd_folder(tmp_path)
+    before = sorted(p for p in folder.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+    assert case_paths([folder]) == before
+    assert {p.name for p in before} >= {"link.yaml", "a.yaml", "..yaml"}
+    assert not {p.name for p in before} & {"sub.yaml", "dir-link.yaml", "gone.yaml", "e.txt"}
+    assert case_paths([folder / "gone.yaml", folder]) == [folder / "gone.yaml", *before]
+
+
+def _as_before(path):
+    """What the loader said of a path it cannot read, when it asked is_dir() and exists()."""
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:
+        return [(path.name[:200], f"cannot be read ({exc.strerror})", "input/unreadable")]
+    if is_dir:
+        return [(path.name, "is a folder; expected a case file", "input/not-regular-file")]
+    if not exists:
+        return [(path.name, "no such file", "input/not-a-file")]
+    return None
+
+
+def test_one_look_at_a_case_file_refuses_what_two_refused(tmp_path):
+    folder = _odd_folder(tmp_path)
+    (folder / "a.yaml").write_text((folder / "a.yaml").read_text() + "title: T\n")
+    paths = [folder / n for n in ("sub.yaml", "dir-link.yaml", "gone.yaml", "loop.yaml",
+                                  "nothing.yaml", "a.yaml/x.yaml", "x" * 300 + ".yaml")]
+    for path in paths:
+        try:
+            loader._from_file(path, path.name, bundled_vocabulary(), current_limits())
+            refused = None
+        except CaseError as exc:
+            refused = [(p.source, p.message, p.code) for p in exc.problems]
+        expected = _as_before(path)
+        assert expected is not None and refused == expected, path.name
+    with pytest.raises(CaseError, match="no such file"):
+        loader.load_case(str(folder / "nul\0.yaml"))

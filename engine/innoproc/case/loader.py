@@ -7,6 +7,9 @@ an input is collected and raised together as a :class:`~innoproc.errors.CaseErro
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +38,7 @@ from .case_graph import (
     statements_graph,
 )
 from .fast_check import check_values, facts_of, fast_path_enabled, form_check, values_by_key
-from .known_values import known_facts
+from .known_values import Terms, known_facts, terms_of
 from .rdf_input import SYNTAXES, parse_rdf, rdf_syntax
 from .validation import check_graph
 
@@ -118,13 +121,23 @@ def load_case(source: CaseSource, vocab: Vocabulary | None = None) -> Case:
         raise CaseError(exc.problems) from None
 
 
+#: the errors of looking at a file that pathlib takes to mean it is not there (no such file, a
+#: file where a folder was expected, a loop of links ...), as errno and as Windows error codes
+_NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+_NOT_THERE_WIN = (21, 123, 1921)
+
+
 def _from_file(path: Path, name: str, vocab: Vocabulary, limits: Limits) -> Case:
-    try:
-        is_dir, exists = path.is_dir(), path.exists()
-    except OSError as exc:  # a name too long, a loop of links ...
-        raise CaseError(
-            [Problem(name[:200], f"cannot be read ({exc.strerror})", code="input/unreadable")]
-        ) from None
+    try:  # one look at the file for what Path.is_dir() and Path.exists() would both say
+        is_dir, exists = stat.S_ISDIR(os.stat(path).st_mode), True
+    except ValueError:  # a NUL in the name
+        is_dir, exists = False, False
+    except OSError as exc:
+        if exc.errno not in _NOT_THERE and getattr(exc, "winerror", None) not in _NOT_THERE_WIN:
+            raise CaseError(  # a name too long, no permission ...
+                [Problem(name[:200], f"cannot be read ({exc.strerror})", code="input/unreadable")]
+            ) from None
+        is_dir, exists = False, False
     if is_dir:
         raise CaseError(
             [Problem(name, "is a folder; expected a case file", code="input/not-regular-file")]
@@ -208,6 +221,7 @@ def _from_mapping(
         )
     form = form_check(vocab)
     known = None
+    values: Mapping[str, Terms]
     if not problems and form.supported and fast_path_enabled():
         known = known_facts(data, vocab, form)  # None: some value is new to the table, or wrong
     if known is not None:
@@ -220,11 +234,11 @@ def _from_mapping(
         if not form.supported or not fast_path_enabled():
             graph = statements_graph(subject, statements, vocab)
             return _validated(graph, subject, source, lines, problems, vocab)
-        values = values_by_key(statements, vocab)
-        problems += check_values(form, values, source, vocab, lines)
+        checked = values_by_key(statements, vocab)
+        problems += check_values(form, checked, source, vocab, lines)
         if problems:
             raise CaseError(sorted(problems, key=lambda p: p.line or 0))
-        facts = facts_of(values, vocab)
+        values, facts = checked, facts_of(checked, vocab)
     return Case(
         id=str(facts["id"]),
         iri=subject,
@@ -235,9 +249,11 @@ def _from_mapping(
     )
 
 
-def _checked_graph(subject: URIRef, values: Mapping[str, list[Node]], vocab: Vocabulary) -> Graph:
+def _checked_graph(subject: URIRef, values: Mapping[str, Terms], vocab: Vocabulary) -> Graph:
     """The graph of a case checked by the fast path, built when first asked for."""
-    checked = [(vocab.keys[name], term) for name, terms in values.items() for term in terms]
+    checked = [
+        (vocab.keys[name], term) for name, terms in values.items() for term in terms_of(terms)
+    ]
     return statements_graph(subject, checked, vocab)
 
 

@@ -118,8 +118,21 @@ class FactWriter:
         ret = lib.FBSetDeftemplate(builder, self._template)  # also clears the builder
         if ret != lib.FBE_NO_ERROR:
             raise CLIPSError(self._env, code=ret)
+        # the commonest values, the strings of the rules and true/false, converted here
+        # without a call: a case has some twenty slots
+        put, strings, convert = lib.FBPutSlot, self._strings, self._convert
+        true, false = self._true, self._false
         for name, value in slots:
-            ret = lib.FBPutSlot(builder, name, self._convert(value))
+            kind = type(value)
+            if kind is str:
+                converted = strings.get(value)
+                if converted is None:
+                    converted = convert(value)
+            elif kind is bool:
+                converted = true if value else false
+            else:
+                converted = convert(value)
+            ret = put(builder, name, converted)
             if ret != 0:
                 raise CLIPSError(
                     self._env, f"slot {name.decode()}: cannot put {value!r} (error {ret})"

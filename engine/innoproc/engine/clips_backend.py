@@ -350,9 +350,11 @@ class ClipsRunner:
         self.env.reset()
         slots = self._slots
         self._writer.assert_fact(
-            (slots[key], value if type(value) in _PLAIN else _case_value(value))
-            for key, value in facts.items()
-            if key in slots
+            [
+                (slots[key], value if type(value) in _PLAIN else _case_value(value))
+                for key, value in facts.items()
+                if key in slots
+            ]
         )
         self.env.run()
         fired: tuple[int, ...] = self._writer.call("fired")

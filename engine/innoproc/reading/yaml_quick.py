@@ -90,6 +90,26 @@ class _Reader:
         number = 0
         for line in lines:
             number += 1
+            known = _LINES.get(line)
+            if known is not None:  # a key and its value on one line, read before
+                if open_key is not None:
+                    result[open_key] = self._close(items)
+                    nodes += len(items) if items is not None else 0
+                    open_key, items = None, None
+                key, tag, value, size = known
+                if key in result:
+                    raise _Declined
+                key_lines[key] = number
+                if not result.line:
+                    result.line = number
+                nodes += 2
+                if tag == _FLOW:  # a list written [a, b]: the items' tags, values and lengths
+                    flow = self._flow_list(value, number)
+                    nodes += len(flow)
+                    result[key] = flow
+                else:
+                    result[key] = self._within_limits(tag, value, size)
+                continue
             if not line or line[0] == "#":
                 continue
             stripped = line.lstrip(" ") if line[0] == " " else line
@@ -116,17 +136,6 @@ class _Reader:
                 result[open_key] = self._close(items)
                 nodes += len(items) if items is not None else 0
                 open_key, items = None, None
-            known = _LINES.get(line)
-            if known is not None:  # a key and a value on one line, read before
-                key, tag, value, size = known
-                if key in result:
-                    raise _Declined
-                key_lines[key] = number
-                if not result.line:
-                    result.line = number
-                nodes += 2
-                result[key] = self._within_limits(tag, value, size)
-                continue
             key, colon, rest = line.partition(":")
             if not colon or (rest and rest[0] != " ") or key in result:
                 raise _Declined
@@ -145,13 +154,15 @@ class _Reader:
             if not value or value[0] == "#":
                 open_key = key
                 result[key] = None  # for now: keeps the order of the keys
-            elif value[0] == "[":
-                flow = self._flow_sequence(value, number)
-                nodes += len(flow)
-                result[key] = flow
             else:
-                tag, read, size = self._scalar(value)
-                result[key] = self._within_limits(tag, read, size)
+                if value[0] == "[":
+                    tag, read, size = _FLOW, _flow_parts(value), 0
+                    flow = self._flow_list(read, number)
+                    nodes += len(flow)
+                    result[key] = flow
+                else:
+                    tag, read, size = self._scalar(value)
+                    result[key] = self._within_limits(tag, read, size)
                 if len(line) <= _REMEMBERED_CHARS:
                     if len(_LINES) >= _RESOLVED_MAX:
                         _LINES.clear()
@@ -168,23 +179,13 @@ class _Reader:
             raise _Declined
         return items
 
-    def _flow_sequence(self, value: str, line_number: int) -> LineList:
-        end = value.find("]")
-        if end < 0 or not _only_comment(value[end + 1 :]):
-            raise _Declined
-        inner = value[1:end]
-        items = LineList()
-        items.line = line_number
-        items.item_lines = []
-        if inner.strip(" "):
-            for part in inner.split(","):
-                word = part.strip(" ")
-                if not _FLOW_ITEM.fullmatch(word):
-                    raise _Declined
-                items.append(self._within_limits(*_plain_value(word), len(word)))
-                items.item_lines.append(line_number)
+    def _flow_list(self, parts: tuple[tuple[str, Any, int], ...], line_number: int) -> LineList:
+        """The list of a flow sequence's items (see :func:`_flow_parts`), within the limits."""
+        items = LineList(self._within_limits(*part) for part in parts)
         if len(items) > self.limits.max_list_items:
             raise _Declined
+        items.line = line_number
+        items.item_lines = [line_number] * len(items)
         return items
 
     def _scalar(self, value: str) -> tuple[str, Any, int]:
@@ -241,10 +242,31 @@ _REMEMBERED_CHARS = 300
 _LONGEST_NUMBER = 100
 #: the tag given to what is declined unconverted
 _OTHER = _CORE + "declined"
-#: key lines already read: the line -> its key, tag, value and length (before the limits)
+#: key lines already read: the line -> its key, tag, value and length (before the limits);
+#: for a list written ``[a, b]``, the tag :data:`_FLOW` and the items' tags, values and lengths
 _LINES: dict[str, tuple[str, str, Any, int]] = {}
+#: the tag of a flow sequence in :data:`_LINES`
+_FLOW = _CORE + "seq"
 #: keys already found to be plain names that YAML reads as text
 _KEYS: set[str] = set()
+
+
+def _flow_parts(value: str) -> tuple[tuple[str, Any, int], ...]:
+    """The tag, value and length of each item of ``[a, b]`` written plainly (unchecked against
+    the limits), or declined."""
+    end = value.find("]")
+    if end < 0 or not _only_comment(value[end + 1 :]):
+        raise _Declined
+    inner = value[1:end]
+    if not inner.strip(" "):
+        return ()
+    parts = []
+    for part in inner.split(","):
+        word = part.strip(" ")
+        if not _FLOW_ITEM.fullmatch(word):
+            raise _Declined
+        parts.append((*_plain_value(word), len(word)))
+    return tuple(parts)
 
 
 def _plain_value(plain: str) -> tuple[str, Any]:
