@@ -197,3 +197,27 @@ def test_every_parameter_of_a_plain_type_converts_without_pydantic():
             if not isinstance(p._runtime_param, PlainParam)]
     assert len(plain) > 40
     assert all(annotation is float for _, annotation in left), left
+
+
+_GC_PROBE = """
+import gc, sys
+import innoproc.case
+real = innoproc.case.load_case
+def spy(*args, **kwargs):
+    print("collecting", gc.isenabled(), "frozen", gc.get_freeze_count() > 0, file=sys.stderr)
+    return real(*args, **kwargs)
+innoproc.case.load_case = spy
+from innoproc.entry import main
+sys.argv = ["innoproc", "validate", sys.argv[1]]
+main()
+"""
+
+
+def test_the_console_script_collects_garbage_once_the_command_runs():
+    """Start-up runs with the collector off; every command runs with it on again, what start-up
+    made set apart (a long `serve` or `store add` must not pile up garbage)."""
+    case = str(CASES / "cern-lhc-yoke-steel.yaml")
+    result = subprocess.run([sys.executable, "-c", _GC_PROBE, case], capture_output=True,
+                            text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "collecting True frozen True" in result.stderr

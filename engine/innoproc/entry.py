@@ -10,6 +10,7 @@ disk is one line and status 74.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import signal
 import sys
@@ -61,6 +62,11 @@ def main() -> None:
     # Ctrl-C ends the command at once, wherever it is: in an import, in a weakref callback of
     # the import machinery (where Python would swallow it), in typer, or in a command
     signal.signal(signal.SIGINT, _on_interrupt)
+    # Start-up allocates hundreds of thousands of long-lived objects (modules, classes, typer's
+    # command tree) and frees almost none: Python's collector would trace them again and again
+    # (about a tenth of `innoproc advise CASE`). It is off until the command starts, and what
+    # exists then is set apart from collection (`cli.app.main`).
+    gc.disable()
     try:
         from innoproc.cli import app
         from innoproc.cli.lazy import commands_on_demand

@@ -9,6 +9,7 @@ Commands import the rest of innoproc only when they run, so ``innoproc --help`` 
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -122,6 +123,9 @@ def main(
     ] = False,
 ) -> None:
     """innoproc: a knowledge-based advisor for innovation procurement in Big Science."""
+    if not gc.isenabled():  # the console script starts with the collector off (entry.main)
+        gc.freeze()
+        gc.enable()
     if no_cache:  # in the environment, so the batch's worker processes see it too
         os.environ["INNOPROC_CACHE"] = "off"
 
