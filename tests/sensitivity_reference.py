@@ -5,132 +5,36 @@ question cost several milliseconds (the same candidates, contexts, answers and r
 same order). ``tests/test_sensitivity_speed.py`` requires the fast analysis to give exactly the
 same result as this one: the same facts, in the same order, with the same items and the same
 witnesses. Do not make it faster: its value is that it is the plain, unoptimised algorithm.
+The pieces the speed-up left as they were (the three-valued abstraction, the producers of a
+conclusion, the effect of an answer, the answers tried for a list key) are imported from the
+module, not copied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from innoproc.ontology import CaseKey, FactValue, Vocabulary
+from innoproc.ontology import FactValue, Vocabulary
 from innoproc.rules.cases_space import ABSENT, domain, holds
 from innoproc.rules.compiled import CompiledRules
 from innoproc.rules.model import (
-    All,
-    AnyOf,
-    AtLeast,
     ConclusionTest,
-    Condition,
     FactTest,
-    Not,
     RuleSpec,
     leaves,
 )
 from innoproc.rules.normalform import Conjunct, SignedTest, dnf
-from innoproc.rules.semantics import Truth
+from innoproc.rules.sensitivity import (
+    FactEffect,
+    Producers,
+    _hashable,
+    _list_answers,
+    _on,
+    abstract_status,
+)
 
 Facts = Mapping[str, FactValue]
-
-
-def abstract_status(
-    rules: Iterable[RuleSpec], facts: Facts, producers: Producers | None = None
-) -> tuple[dict[str, Truth], set[str]]:
-    """Each conclusion's status over every completion of the case, and the undecided rules.
-
-    Status True: reached whatever the unstated facts turn out to be; False: reached on none;
-    None: depends on them. Returns (conclusion id -> status, ids of rules whose condition is
-    undecided). Stratum by stratum, from "nothing reached", to the least fixed point.
-    """
-    ordered = sorted(rules, key=lambda r: (r.stratum, r.ordinal))
-    status: dict[str, Truth] = {}
-    by_rule: dict[str, Truth] = {}
-    producers = producers or Producers(ordered)
-    for stratum in sorted({r.stratum for r in ordered}):
-        layer = [r for r in ordered if r.stratum == stratum]
-        for rule in layer:
-            status.setdefault(rule.then.id, False)
-        changed = True
-        while changed:
-            changed = False
-            for rule in layer:
-                value = _abstract(rule.when, facts, status, producers)
-                by_rule[rule.id] = value
-                old = status[rule.then.id]
-                new = _join(old, value)
-                if new != old:
-                    status[rule.then.id] = new
-                    changed = True
-    # a conclusion is only as settled as its least settled producer allows
-    undecided = {rid for rid, value in by_rule.items() if value is None}
-    return status, undecided
-
-
-def _join(old: Truth, value: Truth) -> Truth:
-    """A conclusion is reached if one producer surely fires, undecided if one might."""
-    if old is True or value is True:
-        return True
-    if old is None or value is None:
-        return None
-    return False
-
-
-class Producers:
-    """The rules able to satisfy each conclusion test, worked out once per test."""
-
-    def __init__(self, rules: Sequence[RuleSpec]):
-        self.rules = rules
-        self._found: dict[int, tuple[ConclusionTest, tuple[RuleSpec, ...]]] = {}
-
-    def __call__(self, test: ConclusionTest) -> tuple[RuleSpec, ...]:
-        found = self._found.get(id(test))
-        if found is None or found[0] is not test:
-            found = (test, tuple(r for r in self.rules if r.concludes(test)))
-            self._found[id(test)] = found
-        return found[1]
-
-
-def _abstract(
-    condition: Condition, facts: Facts, status: Mapping[str, Truth], producers: Producers
-) -> Truth:
-    if isinstance(condition, FactTest):
-        if condition.key not in facts:
-            return None  # an unstated fact may be stated later: even known/unknown is open
-        if condition.presence is not None:
-            return condition.presence
-        return condition.holds(facts[condition.key])
-    if isinstance(condition, ConclusionTest):
-        values = [status.get(r.then.id, False) for r in producers(condition)]
-        return True if True in values else (None if None in values else False)
-    if isinstance(condition, Not):
-        value = _abstract(condition.item, facts, status, producers)
-        return None if value is None else not value
-    assert isinstance(condition, All | AnyOf | AtLeast)
-    values = [_abstract(item, facts, status, producers) for item in condition.items]
-    if isinstance(condition, All):
-        return False if False in values else (None if None in values else True)
-    if isinstance(condition, AnyOf):
-        return True if True in values else (None if None in values else False)
-    true, unknown = values.count(True), values.count(None)
-    return (
-        True if true >= condition.count else (None if true + unknown >= condition.count else False)
-    )
-
-
-@dataclass(frozen=True)
-class FactEffect:
-    """What stating one unstated fact can do to the advice."""
-
-    key: str
-    #: conclusions an answer can make appear, and make disappear
-    adds: frozenset[str]
-    removes: frozenset[str]
-    #: one set of answers (this key's included) under which the advice changes
-    witness: Mapping[str, FactValue] = field(hash=False, compare=False)
-
-    @property
-    def items(self) -> frozenset[str]:
-        return self.adds | self.removes
 
 
 class Sensitivity:
@@ -311,31 +215,3 @@ class Sensitivity:
                             continue
                         break
         return chosen
-
-
-def _on(lit: SignedTest, key: str) -> bool:
-    return isinstance(lit.test, FactTest) and lit.test.key == key
-
-
-def _list_answers(spec: CaseKey, tests: list[FactTest]) -> list[FactValue]:
-    """Lists worth trying for a list key: each named value alone, every value named by one
-    ``all_of`` test, all named values together, one value no test names, and the empty list."""
-    named = [v for v in spec.values if any(v in t.values for t in tests)]
-    other = [v for v in spec.values if v not in named][:1]
-    answers: list[tuple[str, ...]] = [(v,) for v in named + other]
-    for test in tests:
-        if test.op == "all_of":
-            answers.append(tuple(v for v in spec.values if v in test.values))
-    answers.append(tuple(named))
-    if spec.allows_empty:
-        answers.append(())
-    unique: list[FactValue] = []
-    for answer in answers:
-        if answer and answer not in unique or (not answer and spec.allows_empty):
-            if answer not in unique:
-                unique.append(answer)
-    return unique
-
-
-def _hashable(value: FactValue) -> Any:
-    return tuple(value) if isinstance(value, list) else value

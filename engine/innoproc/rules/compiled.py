@@ -9,6 +9,7 @@ same three-valued truth (the tests compare the two on every rule, on library and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from innoproc.ontology import FactValue
 
@@ -48,47 +49,64 @@ def _compile(condition: Condition) -> Evaluator:
     if isinstance(condition, ConclusionTest):
         return _conclusion(condition)
     if isinstance(condition, Not):
-        inner = _compile(condition.item)
-
-        def negation(facts: Mapping[str, FactValue], reached: Mapping[str, RuleSpec]) -> Truth:
-            value = inner(facts, reached)
-            return None if value is None else not value
-
-        return negation
+        return kleene_not(_compile(condition.item))
     items = tuple(_compile(item) for item in condition.items)
     if isinstance(condition, All):
-
-        def every(facts: Mapping[str, FactValue], reached: Mapping[str, RuleSpec]) -> Truth:
-            unknown = False
-            for item in items:
-                value = item(facts, reached)
-                if value is False:
-                    return False
-                if value is None:
-                    unknown = True
-            return None if unknown else True
-
-        return every
+        return kleene_all(items)
     if isinstance(condition, AnyOf):
-
-        def some(facts: Mapping[str, FactValue], reached: Mapping[str, RuleSpec]) -> Truth:
-            unknown = False
-            for item in items:
-                value = item(facts, reached)
-                if value is True:
-                    return True
-                if value is None:
-                    unknown = True
-            return None if unknown else False
-
-        return some
+        return kleene_any(items)
     assert isinstance(condition, AtLeast)
-    count = condition.count
+    return kleene_at_least(items, condition.count)
 
-    def at_least(facts: Mapping[str, FactValue], reached: Mapping[str, RuleSpec]) -> Truth:
+
+# -- Kleene's connectives over compiled items, whatever the second argument of an item is ----
+#: (reached conclusions here; the conclusions' abstract status in the sensitivity analysis)
+
+S = TypeVar("S")
+Item = Callable[[Mapping[str, FactValue], S], Truth]
+
+
+def kleene_not(inner: Item[S]) -> Item[S]:
+    def negation(facts: Mapping[str, FactValue], state: S) -> Truth:
+        value = inner(facts, state)
+        return None if value is None else not value
+
+    return negation
+
+
+def kleene_all(items: tuple[Item[S], ...]) -> Item[S]:
+    def every(facts: Mapping[str, FactValue], state: S) -> Truth:
+        unknown = False
+        for item in items:
+            value = item(facts, state)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+
+    return every
+
+
+def kleene_any(items: tuple[Item[S], ...]) -> Item[S]:
+    def some(facts: Mapping[str, FactValue], state: S) -> Truth:
+        unknown = False
+        for item in items:
+            value = item(facts, state)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
+
+    return some
+
+
+def kleene_at_least(items: tuple[Item[S], ...], count: int) -> Item[S]:
+    def at_least(facts: Mapping[str, FactValue], state: S) -> Truth:
         true = unknown = 0
         for item in items:
-            value = item(facts, reached)
+            value = item(facts, state)
             if value is True:
                 true += 1
             elif value is None:

@@ -43,7 +43,14 @@ from typing import Any, NamedTuple, cast
 from innoproc.ontology import CaseKey, FactValue, Vocabulary
 
 from .cases_space import ABSENT, domain, holds
-from .compiled import Evaluator, evaluator
+from .compiled import (
+    Evaluator,
+    evaluator,
+    kleene_all,
+    kleene_any,
+    kleene_at_least,
+    kleene_not,
+)
 from .model import All, AnyOf, AtLeast, ConclusionTest, Condition, FactTest, Not, RuleSpec, leaves
 from .normalform import Conjunct, SignedTest, dnf
 from .semantics import Truth
@@ -425,8 +432,7 @@ class Sensitivity:
             cone = [
                 (entries, repeat)
                 for entries, repeat in (
-                    (tuple(e for e in layer if e[1].id in inside), repeat)
-                    for layer, repeat in live
+                    (tuple(e for e in layer if e[1].id in inside), repeat) for layer, repeat in live
                 )
                 if entries
             ]
@@ -614,9 +620,7 @@ class _TermPlan:
             wants_unstated = any(lit.wants_stated is False for lit in lits)
             self.by_key.append((key, tuple(lits), wants_unstated, answer))
         self.needed = [
-            lit.test
-            for lit in term
-            if isinstance(lit.test, ConclusionTest) and not lit.negated
+            lit.test for lit in term if isinstance(lit.test, ConclusionTest) and not lit.negated
         ]
 
 
@@ -680,9 +684,7 @@ class _Propagation:
         """Where the rules are that a change can make hold or fail (rules the case settles,
         left out or always holding, need no re-evaluation), in order."""
         position, tests = self.position, self.tests
-        return tuple(
-            sorted(position[r] for r in rule_ids if r in position and tests[position[r]])
-        )
+        return tuple(sorted(position[r] for r in rule_ids if r in position and tests[position[r]]))
 
     def readers_of_key(self, key: str) -> tuple[int, ...]:
         found = self._key_readers.get(key)
@@ -874,51 +876,14 @@ def _abstract_evaluator(condition: Condition, producers: Producers) -> AbstractE
 
         return concluded
     if isinstance(condition, Not):
-        inner = _abstract_evaluator(condition.item, producers)
-
-        def negation(facts: Facts, status: Mapping[str, Truth]) -> Truth:
-            found = inner(facts, status)
-            return None if found is None else not found
-
-        return negation
+        return kleene_not(_abstract_evaluator(condition.item, producers))
     items = tuple(_abstract_evaluator(item, producers) for item in condition.items)
     if isinstance(condition, All):
-
-        def every(facts: Facts, status: Mapping[str, Truth]) -> Truth:
-            unknown = False
-            for item in items:
-                found = item(facts, status)
-                if found is False:
-                    return False
-                if found is None:
-                    unknown = True
-            return None if unknown else True
-
-        return every
+        return kleene_all(items)
     if isinstance(condition, AnyOf):
-
-        def some(facts: Facts, status: Mapping[str, Truth]) -> Truth:
-            unknown = False
-            for item in items:
-                found = item(facts, status)
-                if found is True:
-                    return True
-                if found is None:
-                    unknown = True
-            return None if unknown else False
-
-        return some
+        return kleene_any(items)
     assert isinstance(condition, AtLeast)
-    count = condition.count
-
-    def at_least(facts: Facts, status: Mapping[str, Truth]) -> Truth:
-        values = [item(facts, status) for item in items]
-        true, unknown = values.count(True), values.count(None)
-        if true >= count:
-            return True
-        return None if true + unknown >= count else False
-
-    return at_least
+    return kleene_at_least(items, condition.count)
 
 
 def _residual(
@@ -1006,8 +971,10 @@ def _residual(
                 return isinstance(condition, All)
             if len(rest) == 1:
                 return rest[0]
-        return _all_of(members, needs, rest) if isinstance(condition, All) else _any_of(
-            members, needs, rest
+        return (
+            _all_of(members, needs, rest)
+            if isinstance(condition, All)
+            else _any_of(members, needs, rest)
         )
     assert isinstance(condition, AtLeast)
     items = tuple(p for p in parts if not isinstance(p, bool))
