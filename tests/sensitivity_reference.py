@@ -32,6 +32,8 @@ from innoproc.rules.sensitivity import (
     _list_answers,
     _on,
     abstract_status,
+    one_answer_more,
+    open_keys,
 )
 
 Facts = Mapping[str, FactValue]
@@ -153,7 +155,7 @@ class Sensitivity:
     ) -> list[dict[str, FactValue]]:
         """Answers to other unstated facts under which ``key`` may matter: none at all, then,
         for each undecided rule reading ``key``, what each of its conjunctions needs (never an
-        answer to a fact in ``staying``)."""
+        answer to a fact in ``staying``); then each of those with one answer more."""
         contexts: list[dict[str, FactValue]] = [{}]
         for rule in self.rules:
             if rule.id not in undecided or key not in self.reads.get(rule.id, ()):
@@ -164,7 +166,8 @@ class Sensitivity:
                 context = self._satisfy(term, facts, key, depth=2, staying=staying)
                 if context is not None and context not in contexts:
                     contexts.append(context)
-        return contexts
+        others = open_keys(self.rules, self.reads, undecided, facts, key, staying, self._values)
+        return contexts + list(one_answer_more(contexts, others, self._values))
 
     def _satisfy(
         self,

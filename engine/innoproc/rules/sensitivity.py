@@ -534,8 +534,9 @@ class Sensitivity:
     ) -> Iterator[dict[str, FactValue]]:
         """Answers to other unstated facts under which ``key`` may matter: none at all, then,
         for each undecided rule reading ``key``, what each of its conjunctions needs (never an
-        answer to a fact in ``staying``). Lazily: most facts matter on their own, and then
-        no context beyond the first is ever worked out."""
+        answer to a fact in ``staying``); then each of those with one answer more
+        (:func:`one_answer_more`). Lazily: most facts matter on their own, and then no context
+        beyond the first is ever worked out."""
         contexts: list[dict[str, FactValue]] = [{}]
         yield {}
         for rule_id, terms in self._terms_reading(key):
@@ -546,6 +547,8 @@ class Sensitivity:
                 if context is not None and context not in contexts:
                     contexts.append(context)
                     yield context
+        others = open_keys(self.rules, self.reads, undecided, facts, key, staying, self._values)
+        yield from one_answer_more(contexts, others, self._values)
 
     def _plan(self, term: Conjunct) -> _TermPlan:
         plan = self._plans.get(id(term))
@@ -1055,6 +1058,55 @@ def _any_of(
         return None if unknown else False
 
     return some
+
+
+def open_keys(
+    rules: Iterable[RuleSpec],
+    reads: Mapping[str, set[str]],
+    undecided: set[str],
+    facts: Facts,
+    key: str,
+    staying: frozenset[str],
+    answers: Mapping[str, Sequence[FactValue]],
+) -> list[str]:
+    """The unstated facts other than ``key`` that an undecided rule reads, in rule order."""
+    found: dict[str, None] = {}
+    for rule in rules:
+        if rule.id in undecided:
+            for other in sorted(reads.get(rule.id, ())):
+                if (
+                    other != key
+                    and other not in facts
+                    and other not in staying
+                    and other in answers
+                ):
+                    found[other] = None
+    return list(found)
+
+
+def one_answer_more(
+    contexts: Sequence[dict[str, FactValue]],
+    keys: Sequence[str],
+    answers: Mapping[str, Sequence[FactValue]],
+) -> Iterator[dict[str, FactValue]]:
+    """Each context with one answer more, to one of ``keys`` it leaves open.
+
+    Satisfying a rule's conjunction is not always enough for a fact to matter: another way to
+    the same conclusion may already be open, and only an answer to a third fact shuts it (a
+    rigid procedure is a finding unless the contract is phased, and only then does whether the
+    need can be specified precisely decide the advice). One answer more finds such cases.
+    """
+    seen = {frozenset((k, _hashable(v)) for k, v in c.items()) for c in contexts}
+    for context in list(contexts):
+        for other in keys:
+            if other in context:
+                continue
+            for value in answers[other]:
+                extended = {**context, other: value}
+                marker = frozenset((k, _hashable(v)) for k, v in extended.items())
+                if marker not in seen:
+                    seen.add(marker)
+                    yield extended
 
 
 _MISSING = object()
