@@ -402,3 +402,21 @@ def test_bad_requests_get_one_line_and_exit_2(args, message):
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_fact_that_matters_once_a_third_answer_shuts_another_way_is_listed(kb):
+    """Found by the random test above: with a rigid procedure the case is a finding of its own,
+    unless the contract is phased; only then does whether the need can be specified precisely
+    decide the dialogue recommendation, so that fact is an open question."""
+    facts = {"id": "random", "legal_regime": "eu-directives", "fair_return": False,
+             "estimated_value_eur": 0, "category": "mixed", "trl": 1, "in_house_know_how": "none",
+             "specification_style": "build-to-print", "specification_clarity": "over-detailed",
+             "industry_engagement": "at-tender", "market_consultation": False,
+             "schedule_critical": False, "technical_risk": "low", "series_production": False,
+             "divisible": False, "supplier_own_product": False}
+    context = {"procedure": "restricted", "contract_structure": "phased"}
+    with_answer = engine_ids(kb, {**facts, **context, "needs_precisely_specifiable": False})
+    assert with_answer ^ engine_ids(kb, {**facts, **context}) == {"use-dialogue-or-negotiation"}
+    listed = {q.key for q in kb.advise(facts).open_questions}
+    assert "needs_precisely_specifiable" in listed
+    _check_open_questions(kb, facts, completions=2)
