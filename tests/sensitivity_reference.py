@@ -34,6 +34,7 @@ from innoproc.rules.sensitivity import (
     abstract_status,
     one_answer_more,
     open_keys,
+    upstream_keys,
 )
 
 Facts = Mapping[str, FactValue]
@@ -166,7 +167,10 @@ class Sensitivity:
                 context = self._satisfy(term, facts, key, depth=2, staying=staying)
                 if context is not None and context not in contexts:
                     contexts.append(context)
-        others = open_keys(self.rules, self.reads, undecided, facts, key, staying, self._values)
+        upstream = upstream_keys(self.rules, self.reads, self._producers, key)
+        others = open_keys(
+            self.rules, self.reads, undecided, facts, key, staying, self._values, upstream
+        )
         return contexts + list(one_answer_more(contexts, others, self._values))
 
     def _satisfy(

@@ -181,6 +181,7 @@ class Sensitivity:
         self._dnf: dict[str, list[Conjunct]] = {}
         self._by_id = {rule.id: rule for rule in self.rules}
         self._producers = Producers(self.rules)
+        self._upstream: dict[str, frozenset[str]] = {}  # key -> upstream_keys, once asked
         #: conclusion id -> the rules drawing it, in order
         self._producers_of: dict[str, tuple[str, ...]] = {}
         for rule in self.rules:
@@ -547,7 +548,13 @@ class Sensitivity:
                 if context is not None and context not in contexts:
                     contexts.append(context)
                     yield context
-        others = open_keys(self.rules, self.reads, undecided, facts, key, staying, self._values)
+        upstream = self._upstream.get(key)
+        if upstream is None:
+            upstream = upstream_keys(self.rules, self.reads, self._producers, key)
+            self._upstream[key] = upstream
+        others = open_keys(
+            self.rules, self.reads, undecided, facts, key, staying, self._values, upstream
+        )
         yield from one_answer_more(contexts, others, self._values)
 
     def _plan(self, term: Conjunct) -> _TermPlan:
@@ -1068,20 +1075,39 @@ def open_keys(
     key: str,
     staying: frozenset[str],
     answers: Mapping[str, Sequence[FactValue]],
+    among: Collection[str],
 ) -> list[str]:
-    """The unstated facts other than ``key`` that an undecided rule reads, in rule order."""
+    """The unstated facts other than ``key``, of those ``among``, that an undecided rule
+    reads, in rule order."""
+    skip = {key, *facts, *staying}
     found: dict[str, None] = {}
     for rule in rules:
         if rule.id in undecided:
             for other in sorted(reads.get(rule.id, ())):
-                if (
-                    other != key
-                    and other not in facts
-                    and other not in staying
-                    and other in answers
-                ):
+                if other not in skip and other in answers and other in among:
                     found[other] = None
     return list(found)
+
+
+def upstream_keys(
+    rules: Iterable[RuleSpec], reads: Mapping[str, set[str]], producers: Producers, key: str
+) -> frozenset[str]:
+    """The facts read by the rules that draw, directly or through others, a conclusion tested
+    by a rule reading ``key``. An unstated fact never makes a condition true, so an answer can
+    shut another way to what ``key`` decides only by keeping such a conclusion from being
+    reached: only these facts are worth one answer more (:func:`one_answer_more`)."""
+    todo = [rule for rule in rules if key in reads.get(rule.id, ())]
+    seen = {rule.id for rule in todo}
+    found: set[str] = set()
+    while todo:
+        for leaf in leaves(todo.pop().when):
+            if isinstance(leaf, ConclusionTest):
+                for producer in producers(leaf):
+                    if producer.id not in seen:
+                        seen.add(producer.id)
+                        todo.append(producer)
+                        found |= reads.get(producer.id, set())
+    return frozenset(found)
 
 
 def one_answer_more(
