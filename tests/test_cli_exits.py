@@ -52,3 +52,28 @@ def test_ctrl_c_at_any_moment_is_one_line_and_status_130(delay):
         return
     assert returncode == 130, stderr
     assert stderr.strip() == "innoproc: interrupted"
+
+
+# An object freed while the interpreter tears itself down (after the exit handlers, when Python
+# has put back the default of each signal it handled) sends the Ctrl-C: the moment CI hit once
+# by chance, when a batch had finished 0.3 s before the signal came.
+_CTRL_C_DURING_TEARDOWN = """
+import os, signal, sys
+from innoproc.entry import main
+
+class SendsCtrlC:
+    def __del__(self, kill=os.kill, pid=os.getpid(), sigint=signal.SIGINT):
+        kill(pid, sigint)
+
+late = SendsCtrlC()
+sys.argv = ["innoproc", "--version"]
+main()
+"""
+
+
+def test_ctrl_c_after_the_command_ended_leaves_its_status():
+    result = subprocess.run([sys.executable, "-c", _CTRL_C_DURING_TEARDOWN],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, (result.returncode, result.stderr)
+    assert result.stdout.startswith("innoproc ")
+    assert result.stderr == ""

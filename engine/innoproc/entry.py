@@ -9,6 +9,7 @@ disk is one line and status 74.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import gc
 import os
@@ -62,6 +63,7 @@ def main() -> None:
     # Ctrl-C ends the command at once, wherever it is: in an import, in a weakref callback of
     # the import machinery (where Python would swallow it), in typer, or in a command
     signal.signal(signal.SIGINT, _on_interrupt)
+    _ignore_interrupts_once_the_exit_handlers_ran()
     # Start-up allocates hundreds of thousands of long-lived objects (modules, classes, typer's
     # command tree) and frees almost none: Python's collector would trace them again and again
     # (about a tenth of `innoproc advise CASE`). It is off until the command starts, and what
@@ -92,6 +94,27 @@ def main() -> None:
         quiet_stdout()
         print(f"innoproc: cannot write the output: {exc.strerror}", file=sys.stderr)
         sys.exit(CANNOT_WRITE)
+
+
+def _ignore_interrupts_once_the_exit_handlers_ran() -> None:
+    """Let a Ctrl-C that comes while the interpreter tears itself down change nothing.
+
+    Once the exit handlers have run, Python puts back the operating system's default for every
+    signal that has a handler in Python, and then frees the modules and objects of the process
+    (tens of milliseconds after a batch). A Ctrl-C in that window would kill the process by the
+    signal (status -2 to its parent, seen on CI) after the command had done all its work and
+    written all its output. Ignored signals stay ignored, so this handler, registered first and
+    therefore run last of the exit handlers, ignores Ctrl-C from then on: the command ends with
+    the status it gave. Until then (the exit handlers of ``multiprocessing`` joining workers,
+    say) Ctrl-C still ends it with one line and 130.
+    """
+    global _exit_handler_registered
+    if not _exit_handler_registered:  # once, however often main runs in one process
+        atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
+        _exit_handler_registered = True
+
+
+_exit_handler_registered = False
 
 
 def _on_interrupt(signum: int, frame: object) -> None:
