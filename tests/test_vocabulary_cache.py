@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from innoproc.ontology import Vocabulary, cache, vocabulary
-from innoproc.ontology.resources import ontology_path
+from innoproc.ontology.resources import ontology_path, shapes_path
 
 from conftest import CASES
 
@@ -108,6 +108,70 @@ def test_a_cached_vocabulary_answers_as_the_parsed_one_without_parsing(cache_fol
     assert cached.defined_in == parsed.defined_in == {}
 
 
+def _turtle_parsed(monkeypatch) -> list[str]:
+    """Count the Turtle files parsed into a vocabulary's graphs, by name."""
+    parsed: list[str] = []
+    original = vocabulary._parse_into
+
+    def counting(target, source):
+        parsed.append(source.path.name)
+        return original(target, source)
+
+    monkeypatch.setattr(vocabulary, "_parse_into", counting)
+    return parsed
+
+
+def test_the_bundled_shapes_come_from_the_cache_without_parsing_turtle(cache_folder, monkeypatch):
+    reference = Vocabulary.load()
+    tables = json.loads(next(cache_folder.glob("vocabulary-*.json")).read_text())["tables"]
+    assert len(tables["shapes"]) == len(reference.shapes)
+    parsed = _turtle_parsed(monkeypatch)
+    cached = Vocabulary.load()
+    shapes = cached.shapes
+    assert parsed == []
+    assert isomorphic(shapes, reference.shapes)
+    assert cached.tables() == reference.tables()
+    cached.graph  # the ontology itself is still parsed when asked for
+    assert parsed == [reference._sources[0].path.name]
+
+
+def test_the_shapes_are_cached_the_same_whatever_names_a_parse_gives_blank_nodes():
+    first, second = Graph(), Graph()
+    for graph in (first, second):
+        graph.parse(data=shapes_path().read_bytes(), format="turtle")
+    assert set(first.subjects()) != set(second.subjects())  # a parse names blank nodes anew
+    rows = vocabulary._canonical_rows(first)
+    assert rows is not None and rows == vocabulary._canonical_rows(second)
+    assert isomorphic(vocabulary._graph_of(rows), first)
+
+
+def test_shapes_whose_blank_nodes_cannot_be_named_apart_are_not_cached():
+    twins = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+        ex:a sh:property [ sh:path ex:p ] .
+        ex:b sh:property [ sh:path ex:p ] .
+    """, format="turtle")
+    assert vocabulary._canonical_rows(twins) is None  # one name for both would merge them
+    cycle = Graph()
+    one, other = BNode(), BNode()
+    cycle.add((one, RDF.rest, other))
+    cycle.add((other, RDF.rest, one))
+    assert vocabulary._canonical_rows(cycle) is None
+
+
+def test_cached_shapes_that_do_not_rebuild_are_parsed_instead(cache_folder, monkeypatch):
+    reference = Vocabulary.load()
+    file = next(cache_folder.glob("vocabulary-*.json"))
+    data = json.loads(file.read_text())
+    data["tables"]["shapes"][0][2] = ["no such kind of term"]
+    file.write_text(json.dumps(data))
+    parsed = _turtle_parsed(monkeypatch)
+    cached = Vocabulary.load()
+    assert isomorphic(cached.shapes, reference.shapes)
+    assert parsed == [reference._sources[1].path.name]
+
+
 def test_a_kb_with_extensions_gets_the_same_vocabulary_from_the_cache(
     cache_folder, extensions, monkeypatch
 ):
@@ -121,6 +185,8 @@ def test_a_kb_with_extensions_gets_the_same_vocabulary_from_the_cache(
     named = {str(k): v for k, v in parsed.defined_in.items() if isinstance(k, URIRef)}
     assert {str(k): v for k, v in cached.defined_in.items() if isinstance(k, URIRef)} == named
     assert named[str(vocabulary.IPO.DesignContest)].endswith("contests.ttl")
+    # shapes extended by a KB's file are parsed, not cached: messages name the file of a term
+    assert "shapes" not in parsed.tables()
 
 
 def test_cases_are_advised_without_parsing_the_ontology(cache_folder, kb):

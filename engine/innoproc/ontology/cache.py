@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 #: bump when the tables or the way they are written change
-FORMAT = "innoproc-vocabulary-cache/1"
+FORMAT = "innoproc-vocabulary-cache/2"
 
 #: cache files of each kind kept: the most recently written
 KEEP = 32
