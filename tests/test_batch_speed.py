@@ -161,8 +161,9 @@ def test_random_hostile_yaml_is_declined_or_read_alike(text):
 def _outcome(data: Any, remembered: bool) -> Any:
     vocab = bundled_vocabulary()
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INNOPROC_CASE_CHECK", "table")  # not the plain values first
         if not remembered:
-            patch.setattr(loader, "known_facts", lambda *args: None)
+            patch.setattr(known_values, "known_facts", lambda *args: None)
         try:
             case = loader._from_mapping(data, "<m>", {"id": 1}, vocab)
         except CaseError as exc:
@@ -205,7 +206,8 @@ def test_text_checked_by_its_pattern_alone_gives_the_case_a_fresh_check_gives(ke
     assert _outcome(data, True) == fresh
 
 
-def test_only_text_keys_with_no_other_check_are_checked_by_their_pattern_alone():
+def test_only_text_keys_with_no_other_check_are_checked_by_their_pattern_alone(monkeypatch):
+    monkeypatch.setenv("INNOPROC_CASE_CHECK", "table")  # the table, not plain values first
     vocab = bundled_vocabulary()
     form = form_check(vocab)
     texts = known_values.text_checks(vocab, form)
@@ -227,6 +229,7 @@ def test_only_text_keys_with_no_other_check_are_checked_by_their_pattern_alone()
 
 
 def test_the_table_never_holds_more_than_its_bound(monkeypatch):
+    monkeypatch.setenv("INNOPROC_CASE_CHECK", "table")  # the table, not plain values first
     vocab = bundled_vocabulary()
     base = {"id": "bound", "organisation": "CERN", "trl": 3}
     loader._from_mapping({**base, "estimated_value_eur": 1000}, "<m>", {}, vocab)

@@ -13,7 +13,7 @@ import pytest
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from innoproc.ontology import Vocabulary, cache, vocabulary
+from innoproc.ontology import IPO, Vocabulary, cache, vocabulary
 from innoproc.ontology.resources import ontology_path, shapes_path
 
 from conftest import CASES
@@ -184,7 +184,7 @@ def test_a_kb_with_extensions_gets_the_same_vocabulary_from_the_cache(
     assert cached.keys["trl"].maximum == parsed.keys["trl"].maximum
     named = {str(k): v for k, v in parsed.defined_in.items() if isinstance(k, URIRef)}
     assert {str(k): v for k, v in cached.defined_in.items() if isinstance(k, URIRef)} == named
-    assert named[str(vocabulary.IPO.DesignContest)].endswith("contests.ttl")
+    assert named[str(IPO.DesignContest)].endswith("contests.ttl")
     # shapes extended by a KB's file are parsed, not cached: messages name the file of a term
     assert "shapes" not in parsed.tables()
 
@@ -209,7 +209,7 @@ def test_an_extension_that_changes_is_parsed_again(cache_folder, extensions, mon
     contests.write_text(EXTENSION.replace('"design contest"@en', '"jury contest"@en'))
     changed = Vocabulary.load(extensions, folder=folder)
     assert built == [1]
-    assert changed.label(vocabulary.IPO.DesignContest) == "jury contest"
+    assert changed.label(IPO.DesignContest) == "jury contest"
     assert len(list(cache_folder.glob("vocabulary-*.json"))) == 2
 
 

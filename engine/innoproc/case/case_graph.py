@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from innoproc.errors import Problem, did_you_mean
-from innoproc.ontology import CASE, IPO, CaseKey, FactValue, Vocabulary
+from innoproc.ontology import IPO, CaseKey, FactValue, Vocabulary
+from innoproc.ontology.namespaces import case_iri_text
 from innoproc.reading.files import CONTROL, SURROGATE
 from innoproc.reading.limits import Limits, current_limits
 
@@ -27,7 +27,7 @@ from .validation import describe_allowed
 
 def case_iri(case_id: str) -> URIRef:
     """IRI of a case and of the named graph that holds its facts."""
-    return CASE[quote(case_id, safe="")]
+    return URIRef(case_iri_text(case_id))
 
 
 def mapping_to_graph(

@@ -18,7 +18,6 @@ pySHACL path for mappings too (for comparisons and benchmarks).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -109,6 +108,10 @@ class KeyCheck:
     whole_pattern: re.Pattern[str] | None = None
     #: the message of a constraint that forbids rdf:nil beside a value, if there is one
     exclusive_nil: str | None = None
+    #: the constraints behind ``tests``, each as (its SHACL name, its value as text where the
+    #: value is a datatype, a bound or a pattern, else ""): what :mod:`.plain_check` reads to
+    #: know which keys it can check on plain values
+    constraints: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,6 @@ def form_check(vocab: Vocabulary) -> FormCheck:
     return vocab.derived("fast-check.form", _derive)
 
 
-def fast_path_enabled() -> bool:
-    """Whether mappings may be checked by the table (``INNOPROC_CASE_CHECK=shacl``: never)."""
-    return os.environ.get("INNOPROC_CASE_CHECK", "").strip().lower() != "shacl"
 
 
 # -- deriving the table from the shapes --------------------------------------------------------
@@ -245,6 +245,7 @@ def _key_check(
     if set(shapes.objects(shape, RDF.type)) - {SH.PropertyShape}:
         raise Unsupported(f"{key.name}: a property shape of another type")
     tests: list[ValueTest] = []
+    constraints: list[tuple[str, str]] = []
     accounted: set[Node] = set()
 
     datatype = _one(shapes, shape, SH.datatype)
@@ -252,17 +253,21 @@ def _key_check(
         if datatype not in _DATATYPE_VALUES:
             raise Unsupported(f"{key.name}: datatype {datatype}")
         tests.append((_RANK[SH.DatatypeConstraintComponent], _datatype_test(datatype)))
+        constraints.append(("datatype", str(datatype)))
     kind = _one(shapes, shape, SH.nodeKind)
     if kind is not None:
         if kind != SH.IRI:
             raise Unsupported(f"{key.name}: node kind {kind}")
         tests.append((_RANK[SH.NodeKindConstraintComponent], _is_iri))
+        constraints.append(("nodeKind", ""))
     cls = _one(shapes, shape, SH["class"])
     if cls is not None:
         tests.append((_RANK[SH.ClassConstraintComponent], _member_test(vocab.members(cls))))
+        constraints.append(("class", ""))
     allowed_in = _one(shapes, shape, SH["in"])
     if allowed_in is not None:
         tests.append((_OTHER_RANK, _in_test(set(Collection(shapes, allowed_in)))))
+        constraints.append(("in", ""))
     for predicate, component, passes in (
         (SH.minInclusive, SH.MinInclusiveConstraintComponent, lambda v, b: v >= b),
         (SH.maxInclusive, SH.MaxInclusiveConstraintComponent, lambda v, b: v <= b),
@@ -275,11 +280,13 @@ def _key_check(
         if not isinstance(bound.value, int | Decimal) or isinstance(bound.value, bool):
             raise Unsupported(f"{key.name}: a range bound that is not a number")
         tests.append((_RANK[component], _range_test(bound.value, passes)))
+        constraints.append((str(predicate).removeprefix(str(SH)), str(bound.value)))
     pattern = _one(shapes, shape, SH.pattern)
     if pattern is not None:
         if not isinstance(pattern, Literal):
             raise Unsupported(f"{key.name}: a pattern that is not text")
         tests.append((_RANK[SH.PatternConstraintComponent], _pattern_test(str(pattern))))
+        constraints.append(("pattern", str(pattern)))
     alternatives = _one(shapes, shape, SH["or"])
     if alternatives is not None:
         options: list[Callable[[Node], bool]] = []
@@ -296,6 +303,7 @@ def _key_check(
             else:
                 options.append(_in_test(set(Collection(shapes, value))))
         tests.append((_RANK[SH.OrConstraintComponent], _any_test(tuple(options))))
+        constraints.append(("or", ""))
 
     min_count, max_count = _one(shapes, shape, SH.minCount), _one(shapes, shape, SH.maxCount)
     strict = vocab.derived("validation.strict-patterns", _strict_patterns).get(key.name)
@@ -307,6 +315,7 @@ def _key_check(
             tuple(tests),
             strict,
             exclusive.get(key.prop),
+            tuple(constraints),
         ),
         accounted,
     )

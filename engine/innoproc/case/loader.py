@@ -10,18 +10,17 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
-
-from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from innoproc.errors import CaseError, InputError, Problem, wrong_argument
-from innoproc.ontology import CASE, IPO, FactValue, Vocabulary, bundled_vocabulary
+from innoproc.ontology import FactValue, Vocabulary, bundled_vocabulary
+from innoproc.ontology.namespaces import case_iri_text
 from innoproc.reading.files import read_text
 from innoproc.reading.json_strict import load_json
 from innoproc.reading.limits import Limits, current_limits
@@ -29,20 +28,21 @@ from innoproc.reading.values import check_structure
 from innoproc.reading.yaml_lines import YamlSyntaxError, load_yaml
 from innoproc.reading.yaml_quick import read_plain_mapping
 
-from .case_graph import (
-    case_iri,
-    graph_to_facts,
-    literal_problems,
-    mapping_statements,
-    normalise,
-    statements_graph,
-)
-from .fast_check import check_values, facts_of, fast_path_enabled, form_check, values_by_key
-from .known_values import Terms, known_facts, terms_of
-from .rdf_input import SYNTAXES, parse_rdf, rdf_syntax
-from .validation import check_graph
+from .plain_check import fast_path_enabled, plain_form, plain_path_enabled
 
-CaseSource = str | Path | Mapping[str, Any] | Graph
+if TYPE_CHECKING:  # rdflib and the checks on its terms are imported when a case needs them
+    from rdflib import Graph, URIRef
+    from rdflib.term import Node
+
+    from .known_values import Terms
+
+CaseSource: TypeAlias = "str | Path | Mapping[str, Any] | Graph"
+
+
+def _empty_graph() -> Graph:
+    from rdflib import Graph
+
+    return Graph()
 
 
 #: builds the lazily made graphs of cases checked by the fast path, one at a time
@@ -59,7 +59,6 @@ class Case:
     """
 
     id: str
-    iri: URIRef
     facts: Mapping[str, FactValue] = field(compare=False)
     source: str = "<mapping>"
     #: the line of the source file where each key is stated (YAML and JSON files), for
@@ -67,11 +66,21 @@ class Case:
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     #: the graph, or a function that builds it on first use
     graph_or_builder: Graph | Callable[[], Graph] = field(
-        default_factory=Graph, repr=False, compare=False, kw_only=True
+        default_factory=_empty_graph, repr=False, compare=False, kw_only=True
     )
+
+    @cached_property
+    def iri(self) -> URIRef:
+        """The case's IRI, also the name of its graph (the loader checks that an RDF case is
+        named after its id)."""
+        from rdflib import URIRef
+
+        return URIRef(case_iri_text(self.id))
 
     @property
     def graph(self) -> Graph:
+        from rdflib import Graph
+
         built = self.graph_or_builder
         if isinstance(built, Graph):
             return built
@@ -103,8 +112,11 @@ def load_case(source: CaseSource, vocab: Vocabulary | None = None) -> Case:
     vocab = vocab or bundled_vocabulary()
     limits = current_limits()
     try:
-        if isinstance(source, Graph):
-            return _from_graph(source, "<graph>", vocab, limits)
+        if "rdflib" in sys.modules:  # a graph given means rdflib is loaded (or loading) already
+            from rdflib import Graph  # (an import waits for another thread that is loading it)
+
+            if isinstance(source, Graph):
+                return _from_graph(source, "<graph>", vocab, limits)
         if isinstance(source, Mapping):
             check_structure(source, "<mapping>", limits)
             return _from_mapping(source, "<mapping>", {}, vocab)
@@ -145,8 +157,13 @@ def _from_file(path: Path, name: str, vocab: Vocabulary, limits: Limits) -> Case
     if not exists:
         raise CaseError([Problem(name, "no such file", code="input/not-a-file")])
     suffix = path.suffix.lower()
-    syntax = None if suffix in (".yaml", ".yml", ".json") else rdf_syntax(name)
-    if suffix not in (".yaml", ".yml", ".json") and syntax is None:
+    if suffix in (".yaml", ".yml", ".json"):
+        text = read_text(path, limits)
+        return _from_text(text, "json" if suffix == ".json" else "yaml", name, vocab, limits)
+    from .rdf_input import SYNTAXES, parse_rdf, rdf_syntax
+
+    syntax = rdf_syntax(name)
+    if syntax is None:
         raise CaseError(
             [
                 Problem(
@@ -158,11 +175,8 @@ def _from_file(path: Path, name: str, vocab: Vocabulary, limits: Limits) -> Case
             ]
         )
     text = read_text(path, limits)
-    if suffix in (".yaml", ".yml", ".json"):
-        return _from_text(text, "json" if suffix == ".json" else "yaml", name, vocab, limits)
     if not text.strip():
         raise CaseError([Problem(name, "empty file; expected one case", code="case/empty")])
-    assert syntax is not None
     return _from_graph(parse_rdf(text, name, syntax, limits), name, vocab, limits)
 
 
@@ -219,6 +233,21 @@ def _from_mapping(
                 )
             ]
         )
+    if not problems and plain_path_enabled():
+        facts = plain_form(vocab).accept(data)  # None: not sure, the usual way decides
+        if facts is not None:
+            copied = {k: list(v) if isinstance(v, list) else v for k, v in data.items()}
+            return Case(
+                id=str(facts["id"]),
+                facts=facts,
+                source=source,
+                lines=dict(lines),
+                graph_or_builder=partial(_mapping_graph, copied, vocab),
+            )
+    from .case_graph import case_iri, mapping_statements, statements_graph
+    from .fast_check import check_values, facts_of, form_check, values_by_key
+    from .known_values import known_facts
+
     form = form_check(vocab)
     known = None
     values: Mapping[str, Terms]
@@ -241,7 +270,6 @@ def _from_mapping(
         values, facts = checked, facts_of(checked, vocab)
     return Case(
         id=str(facts["id"]),
-        iri=subject,
         facts=facts,
         source=source,
         lines=dict(lines),
@@ -249,8 +277,19 @@ def _from_mapping(
     )
 
 
+def _mapping_graph(data: Mapping[str, Any], vocab: Vocabulary) -> Graph:
+    """The graph of a case checked on its plain values, built when first asked for."""
+    from .case_graph import mapping_statements, statements_graph
+
+    subject, statements, _ = mapping_statements(data, vocab, "", {})
+    return statements_graph(subject, statements, vocab)
+
+
 def _checked_graph(subject: URIRef, values: Mapping[str, Terms], vocab: Vocabulary) -> Graph:
     """The graph of a case checked by the fast path, built when first asked for."""
+    from .case_graph import statements_graph
+    from .known_values import terms_of
+
     checked = [
         (vocab.keys[name], term) for name, terms in values.items() for term in terms_of(terms)
     ]
@@ -258,6 +297,11 @@ def _checked_graph(subject: URIRef, values: Mapping[str, Terms], vocab: Vocabula
 
 
 def _from_graph(data: Graph, source: str, vocab: Vocabulary, limits: Limits) -> Case:
+    from rdflib import RDF, Graph, Literal, URIRef
+
+    from innoproc.ontology.namespaces import CASE, IPO
+
+    from .case_graph import case_iri, literal_problems, normalise
     if len(data) > limits.max_triples:
         raise CaseError(
             [
@@ -330,14 +374,15 @@ def _validated(
     problems: list[Problem],
     vocab: Vocabulary,
 ) -> Case:
+    from .case_graph import graph_to_facts
+    from .validation import check_graph
+
     problems = problems + check_graph(graph, subject, source, vocab, lines)
     if problems:
         raise CaseError(sorted(problems, key=lambda p: p.line or 0))
     facts = graph_to_facts(graph, subject, vocab)
-    iri = subject if isinstance(subject, URIRef) else URIRef(str(subject))
     return Case(
         id=str(facts["id"]),
-        iri=iri,
         facts=facts,
         source=source,
         lines=dict(lines),

@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from innoproc.case import Case, CaseSource
 from innoproc.case.validation import describe_allowed
@@ -56,9 +56,6 @@ from innoproc.ontology.vocabulary import KeyKind
 from .advice import Advice
 from .knowledge_base import KnowledgeBase, default_kb
 from .questions import AffectedItem, OpenQuestion, questions_from
-
-if TYPE_CHECKING:
-    from rdflib import URIRef
 
 #: the answer that says "I don't know" (``None`` says the same)
 UNKNOWN = "unknown"
@@ -446,11 +443,11 @@ def _choices(spec: CaseKey, vocab: Vocabulary) -> tuple[Choice, ...]:
         return ()
     return tuple(
         Choice(notation, vocab.label(iri), _first_sentence(_definition(vocab, iri)))
-        for notation, iri in spec.values.items()
+        for notation, iri in spec.value_iris.items()
     )
 
 
-def _definition(vocab: Vocabulary, term: URIRef) -> str:
+def _definition(vocab: Vocabulary, term: str) -> str:
     return vocab.definition(term)
 
 

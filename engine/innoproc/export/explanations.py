@@ -56,8 +56,8 @@ def value_words(vocab: Vocabulary, key: str, values: Iterable[FactValue]) -> str
     spec = vocab.keys.get(key)
     words = []
     for value in values:
-        if spec is not None and spec.is_choice and str(value) in spec.values:
-            words.append(f"{vocab.label(spec.values[str(value)])} ({value})")
+        if spec is not None and spec.is_choice and str(value) in spec.value_iris:
+            words.append(f"{vocab.label(spec.value_iris[str(value)])} ({value})")
         elif isinstance(value, bool):
             words.append("yes (true)" if value else "no (false)")
         else:
@@ -83,7 +83,7 @@ def passing_values(test: FactTest, wanted: bool, vocab: Vocabulary) -> str:
         return f"{prefix}: {value_words(vocab, test.key, named)}"
     if wanted:
         return value_words(vocab, test.key, named)
-    others = [v for v in (spec.values if spec else []) if v not in test.values]
+    others = [v for v in (spec.value_iris if spec else []) if v not in test.values]
     if spec is not None and spec.kind == "boolean":
         others = [v for v in (True, False) if v not in test.values]  # type: ignore[misc]
     return value_words(vocab, test.key, others) if others else "no other value"

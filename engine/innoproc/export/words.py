@@ -63,7 +63,8 @@ def fact_in_words(vocab: Vocabulary, key: str, value: FactValue | None) -> str:
         words = "yes" if value else "no"
     elif case_key.is_choice:
         chosen = value if isinstance(value, tuple) else (str(value),)
-        labels = [vocab.label(case_key.values[v]) if v in case_key.values else v for v in chosen]
+        iris = case_key.value_iris
+        labels = [vocab.label(iris[v]) if v in iris else v for v in chosen]
         words = ", ".join(labels) if labels else "none"
     else:
         words = show_value(value)

@@ -5,7 +5,7 @@ rdflib costs more than the rest of ``innoproc advise`` on one case. What the com
 vocabulary is a few tables (case keys and their values, clauses, courses, labels, classes and
 their members), so those are written once as JSON (never pickle: reading a cache file must not be
 able to run anything) under a key made from the vocabulary's fingerprint (the bytes of the
-ontology, the shapes and the KB's extension files), rdflib's version, the ontology package's own
+ontology, the shapes and the KB's extension files), the installed rdflib, the ontology package's own
 code and this format. An ontology or extension file that changes changes the key; the graphs are
 then parsed and the tables written again.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 #: bump when the tables or the way they are written change
-FORMAT = "innoproc-vocabulary-cache/2"
+FORMAT = "innoproc-vocabulary-cache/3"
 
 #: cache files of each kind kept: the most recently written
 KEEP = 32
@@ -90,31 +90,55 @@ _PREFIX = "vocabulary-"
 def vocabulary_key(fingerprint: str) -> str:
     """Content key of a vocabulary's tables: its files (by ``fingerprint``), the parser and the
     code that derives the tables."""
-    import rdflib
-
     digest = hashlib.sha256()
-    for part in (FORMAT, fingerprint, str(rdflib.__version__), _code()):
+    for part in (FORMAT, fingerprint, installed("rdflib"), _code()):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:32]
 
 
+def installed(package: str) -> str:
+    """Which copy of an installed package this process would import, without importing it
+    (rdflib takes a fifth of ``advise CASE`` to import): the path, size and time of change of
+    its ``__init__`` file, which an upgrade or a reinstall changes."""
+    from importlib.util import find_spec
+
+    spec = find_spec(package)
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return f"{package}: not installed"
+    try:
+        found = os.stat(origin)
+    except OSError:
+        return f"{package}: {origin}"
+    return f"{package}: {origin} {found.st_size} {found.st_mtime_ns}"
+
+
 def _code() -> str:
-    """The ontology package's own code, by size and time of change of its modules: in a checkout
-    the version stays put while the derivation changes, and tables derived by other code are
-    derived again."""
-    here = Path(__file__).parent
-    stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in here.glob("*.py"))
+    """The ontology package's own code (see :func:`code_stamp`)."""
+    return code_stamp(Path(__file__).parent)
+
+
+def code_stamp(*folders: Path) -> str:
+    """The code of some packages, by the size and time of change of their modules: in a
+    checkout the version stays put while the code that derives a table changes, and tables
+    derived by other code are derived again."""
+    stats = sorted(
+        (str(p.relative_to(folder.parent)), p.stat().st_size, p.stat().st_mtime_ns)
+        for folder in folders
+        for p in folder.glob("*.py")
+    )
     return hashlib.sha256(repr(stats).encode()).hexdigest()
 
 
-def read_vocabulary(key: str) -> dict[str, Any] | None:
-    """The tables cached under ``key``, or None (caching off, missing, corrupt or foreign)."""
+def read_cached(prefix: str, format: str, key: str) -> dict[str, Any] | None:
+    """The tables cached under ``prefix`` and ``key`` in ``format``, or None (caching off,
+    missing, corrupt or foreign)."""
     where = cache_dir()
     if where is None:
         return None
     try:
-        data = json.loads((where / f"{_PREFIX}{key}.json").read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("key") != key:
+        data = json.loads((where / f"{prefix}{key}.json").read_text(encoding="utf-8"))
+        if data.get("format") != format or data.get("key") != key:
             return None
         tables = data["tables"]
         return tables if isinstance(tables, dict) else None
@@ -122,12 +146,20 @@ def read_vocabulary(key: str) -> dict[str, Any] | None:
         return None
 
 
-def write_vocabulary(key: str, tables: dict[str, Any]) -> None:
-    """Keep ``tables`` under ``key`` (nothing when caching is off)."""
+def write_cached(prefix: str, format: str, key: str, tables: dict[str, Any]) -> None:
+    """Keep ``tables`` under ``prefix`` and ``key`` (nothing when caching is off)."""
     where = cache_dir()
     if where is not None:
         write_atomically(
-            where / f"{_PREFIX}{key}.json",
-            {"format": FORMAT, "key": key, "tables": tables},
-            _PREFIX,
+            where / f"{prefix}{key}.json", {"format": format, "key": key, "tables": tables}, prefix
         )
+
+
+def read_vocabulary(key: str) -> dict[str, Any] | None:
+    """The vocabulary tables cached under ``key``, or None."""
+    return read_cached(_PREFIX, FORMAT, key)
+
+
+def write_vocabulary(key: str, tables: dict[str, Any]) -> None:
+    """Keep a vocabulary's ``tables`` under ``key`` (nothing when caching is off)."""
+    write_cached(_PREFIX, FORMAT, key, tables)

@@ -19,19 +19,20 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, TypeVar
-
-from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, Graph, URIRef
-from rdflib import Literal as RDFLiteral
-from rdflib.collection import Collection
-from rdflib.term import BNode, Node
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from innoproc.errors import InputError, KnowledgeBaseError, Problem
 from innoproc.reading.files import read_text
 
-from .namespaces import IPO, ONTOLOGY_IRI
+from . import namespaces
+from .namespaces import IPO_NS
 from .resources import ontology_path, shapes_path
+
+if TYPE_CHECKING:  # rdflib is imported where graphs are built or read, not with this module
+    from rdflib import Graph, URIRef
+    from rdflib.term import Node
 
 #: A stated fact as a plain Python value: text, a boolean, a number, or a tuple of notations.
 FactValue = str | bool | int | float | tuple[str, ...]
@@ -40,17 +41,18 @@ KeyKind = Literal["text", "boolean", "integer", "number", "choice"]
 #: The kinds of conclusion a rule can draw, as the rule language names them.
 ConclusionKind = Literal["challenge-finding", "risk-finding", "recommendation"]
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Python-side kind of each datatype range used by the case form.
-_DATATYPE_KINDS: dict[Node | None, KeyKind] = {
-    XSD.string: "text",
-    XSD.boolean: "boolean",
-    XSD.integer: "integer",
-    XSD.decimal: "number",
+_DATATYPE_KINDS: dict[str, KeyKind] = {
+    _XSD + "string": "text",
+    _XSD + "boolean": "boolean",
+    _XSD + "integer": "integer",
+    _XSD + "decimal": "number",
 }
-_CONCLUSION_CLASSES: dict[URIRef, ConclusionKind] = {
-    IPO.ChallengeFinding: "challenge-finding",
-    IPO.RiskFinding: "risk-finding",
-    IPO.Recommendation: "recommendation",
+_CONCLUSION_CLASSES: dict[str, ConclusionKind] = {
+    IPO_NS + "ChallengeFinding": "challenge-finding",
+    IPO_NS + "RiskFinding": "risk-finding",
+    IPO_NS + "Recommendation": "recommendation",
 }
 
 T = TypeVar("T")
@@ -58,17 +60,25 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CaseKey:
-    """One key of the case form and the ontology property behind it."""
+    """One key of the case form and the ontology property behind it.
+
+    IRIs are kept as text, and as rdflib terms (:attr:`prop`, :attr:`value_class`,
+    :attr:`values`) only once something asks for them: reading and advising on a YAML or JSON
+    case needs the notations, not the terms.
+    """
 
     name: str
-    prop: URIRef
+    #: the ontology property, as text
+    prop_iri: str
     label: str
     definition: str
     multi: bool
     kind: KeyKind
-    value_class: URIRef | None = None
-    #: notation -> individual, in the ontology's order of the values (or by notation)
-    values: dict[str, URIRef] = field(default_factory=dict)
+    #: the class whose members are the values (choice keys), as text
+    value_class_iri: str | None = None
+    #: notation -> the individual's IRI as text, in the ontology's order of the values (or by
+    #: notation): iterate it for the notations
+    value_iris: dict[str, str] = field(default_factory=dict)
     #: a list key whose empty list means "stated: none" (the shapes allow ``rdf:nil``)
     allows_empty: bool = False
     #: whether ``values`` follow an order the ontology defines (phases, risk levels ...)
@@ -86,6 +96,27 @@ class CaseKey:
     def is_choice(self) -> bool:
         return self.kind == "choice"
 
+    @cached_property
+    def prop(self) -> URIRef:
+        """The ontology property as an rdflib term."""
+        from rdflib import URIRef
+
+        return URIRef(self.prop_iri)
+
+    @cached_property
+    def value_class(self) -> URIRef | None:
+        """The class of the values as an rdflib term, if the key is a choice."""
+        from rdflib import URIRef
+
+        return URIRef(self.value_class_iri) if self.value_class_iri is not None else None
+
+    @cached_property
+    def values(self) -> dict[str, URIRef]:
+        """Notation -> individual as an rdflib term, in the order of :attr:`value_iris`."""
+        from rdflib import URIRef
+
+        return {notation: URIRef(iri) for notation, iri in self.value_iris.items()}
+
     def notation_of(self, individual: Node) -> str | None:
         for notation, iri in self.values.items():
             if iri == individual:
@@ -98,11 +129,25 @@ class Clause:
     """One clause of the source document: its id, title and the section it belongs to."""
 
     id: str
-    iri: URIRef
+    #: the clause's IRI, as text (:attr:`iri` as an rdflib term)
+    iri_text: str
     title: str
-    section: URIRef | None
+    #: the section of the source document, as text
+    section_text: str | None
     #: the kinds of conclusion a rule citing this clause may draw on its strength
     grounds: frozenset[ConclusionKind]
+
+    @cached_property
+    def iri(self) -> URIRef:
+        from rdflib import URIRef
+
+        return URIRef(self.iri_text)
+
+    @cached_property
+    def section(self) -> URIRef | None:
+        from rdflib import URIRef
+
+        return URIRef(self.section_text) if self.section_text is not None else None
 
 
 class Vocabulary:
@@ -125,8 +170,11 @@ class Vocabulary:
         self._sources: tuple[_Source, ...] = ()
         self._defined_in: dict[Node, str] | None = defined_in or {}
         self.fingerprint = fingerprint
+        from rdflib import SKOS, URIRef
+
+        IPO = namespaces.IPO
         self.keys: dict[str, CaseKey] = {}
-        self.by_property: dict[Node, CaseKey] = {}
+        self._by_property: dict[Node, CaseKey] | None = None
         self._derived: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._subjects: dict[bool, dict[int, set[Node]]] = {}
@@ -138,21 +186,21 @@ class Vocabulary:
                 continue
             case_key = self._case_key(prop, key, layout.get(key, (0, False))[1])
             self.keys[case_key.name] = case_key
-            self.by_property[prop] = case_key
         self.clauses: dict[str, Clause] = self._clauses()
-        #: notation -> individual of each course of action a recommendation can propose
-        self.courses: dict[str, URIRef] = {
+        courses: dict[str, Node] = {
             str(self.graph.value(c, SKOS.notation)): c
             for c in self.members(IPO.CourseOfAction)
             if isinstance(c, URIRef) and self.graph.value(c, SKOS.notation) is not None
         }
-        notation: dict[Node, str] = {iri: name for name, iri in self.courses.items()}
+        self._course_iris = {name: str(iri) for name, iri in courses.items()}
+        self._courses: dict[str, URIRef] | None = None
+        notation: dict[Node, str] = {iri: name for name, iri in courses.items()}
         #: course notation -> the class of courses it is chosen among (ipo:oneChosenAmong)
         self.choice_groups: dict[str, str] = {}
         for group in self.graph.subjects(IPO.oneChosenAmong, None):
             members = self.members(group)
             self.choice_groups.update(
-                {name: str(group) for name, iri in self.courses.items() if iri in members}
+                {name: str(group) for name, iri in courses.items() if iri in members}
             )
         #: pairs of course notations that exclude each other (the property is symmetric)
         self.excluded_courses: set[frozenset[str]] = {
@@ -195,6 +243,8 @@ class Vocabulary:
     @classmethod
     def _parsed(cls, sources: tuple[_Source, ...], fingerprint: str) -> Vocabulary:
         """The vocabulary built from the graphs parsed from ``sources`` (no cache)."""
+        from rdflib import Graph
+
         graph, shapes = Graph(), Graph()
         defined_in: dict[Node, str] = {}
         for source in sources:
@@ -204,6 +254,29 @@ class Vocabulary:
         vocab = cls(graph, shapes, fingerprint, defined_in)
         vocab._sources = sources
         return vocab
+
+    @property
+    def by_property(self) -> dict[Node, CaseKey]:
+        """Each case key by its ontology property (as an rdflib term)."""
+        found = self._by_property
+        if found is None:
+            found = self._by_property = {key.prop: key for key in self.keys.values()}
+        return found
+
+    @property
+    def courses(self) -> dict[str, URIRef]:
+        """Notation -> individual of each course of action a recommendation can propose."""
+        found = self._courses
+        if found is None:
+            from rdflib import URIRef
+
+            found = self._courses = {n: URIRef(iri) for n, iri in self._course_iris.items()}
+        return found
+
+    @property
+    def course_names(self) -> list[str]:
+        """The notations of the courses of action, without making rdflib terms of them."""
+        return list(self._course_iris)
 
     # -- the graphs, parsed on first use ----------------------------------------------------
     @property
@@ -243,6 +316,8 @@ class Vocabulary:
         with self._lock:
             if (self._shapes if shapes else self._graph) is not None:
                 return self._subjects.get(shapes, {})
+            from rdflib import Graph
+
             cached = None
             if shapes and self._shape_statements is not None:
                 # the bundled shapes as the cache keeps their statements: no Turtle to parse
@@ -277,7 +352,7 @@ class Vocabulary:
         tables = {
             "keys": [_key_json(k) for k in self.keys.values()],
             "clauses": [_clause_json(c) for c in self.clauses.values()],
-            "courses": {name: str(iri) for name, iri in self.courses.items()},
+            "courses": dict(self._course_iris),
             "choice_groups": self.choice_groups,
             "excluded_courses": sorted(sorted(pair) for pair in self.excluded_courses),
             "index": self._index.to_json(),
@@ -307,10 +382,11 @@ class Vocabulary:
         vocab._lock = threading.RLock()
         keys = [_key_from_json(k) for k in tables["keys"]]
         vocab.keys = {k.name: k for k in keys}
-        vocab.by_property = {k.prop: k for k in keys}
+        vocab._by_property = None
         clauses = [_clause_from_json(c) for c in tables["clauses"]]
         vocab.clauses = {c.id: c for c in clauses}
-        vocab.courses = {str(n): URIRef(iri) for n, iri in tables["courses"].items()}
+        vocab._course_iris = {_text(n): _text(iri) for n, iri in tables["courses"].items()}
+        vocab._courses = None
         vocab.choice_groups = {str(n): str(g) for n, g in tables["choice_groups"].items()}
         vocab.excluded_courses = {frozenset(map(str, pair)) for pair in tables["excluded_courses"]}
         vocab._index = _Index.from_json(tables["index"])
@@ -318,6 +394,9 @@ class Vocabulary:
 
     # -- construction -------------------------------------------------------------------
     def _case_key(self, prop: URIRef, name: str, allows_empty: bool) -> CaseKey:
+        from rdflib import Literal as RDFLiteral
+
+        IPO = namespaces.IPO
         key = self._case_key_values(prop, name, allows_empty)
         g = self.graph
         decides = g.value(prop, IPO.buyerDecides)
@@ -329,6 +408,8 @@ class Vocabulary:
         )
 
     def _case_key_values(self, prop: URIRef, name: str, allows_empty: bool) -> CaseKey:
+        from rdflib import OWL, RDF, RDFS, SKOS, URIRef
+
         g = self.graph
         multi = (prop, RDF.type, OWL.FunctionalProperty) not in g
         rng = g.value(prop, RDFS.range)
@@ -346,29 +427,33 @@ class Vocabulary:
             )
             return CaseKey(
                 name,
-                prop,
+                str(prop),
                 label,
                 definition,
                 multi,
                 "choice",
-                rng,
-                values,
+                str(rng),
+                {notation: str(iri) for notation, iri in values.items()},
                 allows_empty,
                 ordered=order is not None,
             )
         low, high = _bounds(self.shapes, name)
         return CaseKey(
             name,
-            prop,
+            str(prop),
             label,
             definition,
             multi,
-            _DATATYPE_KINDS.get(rng, "text"),
+            _DATATYPE_KINDS.get(str(rng), "text"),
             minimum=low,
             maximum=high,
         )
 
     def _clauses(self) -> dict[str, Clause]:
+        from rdflib import OWL, RDF, SKOS, URIRef
+        from rdflib.collection import Collection
+
+        IPO = namespaces.IPO
         g = self.graph
         in_order: list[Node] = []
         for members in g.objects(None, OWL.distinctMembers):
@@ -384,24 +469,28 @@ class Vocabulary:
                 continue
             section = g.value(iri, SKOS.broader)
             grounds = frozenset(
-                _CONCLUSION_CLASSES[c]
+                _CONCLUSION_CLASSES[str(c)]
                 for c in g.objects(section, IPO.groundsConclusion)
-                if isinstance(c, URIRef) and c in _CONCLUSION_CLASSES
+                if isinstance(c, URIRef) and str(c) in _CONCLUSION_CLASSES
             )
             clauses[str(notation)] = Clause(
                 str(notation),
-                iri,
+                str(iri),
                 self.label(iri),
-                section if isinstance(section, URIRef) else None,
+                str(section) if isinstance(section, URIRef) else None,
                 grounds,
             )
         return clauses
 
     def _notation(self, ind: Node) -> str:
+        from rdflib import SKOS
+
         return str(self.graph.value(ind, SKOS.notation))
 
     def _ordered(self, individuals: list[URIRef]) -> list[URIRef] | None:
         """Members in the order of the transitive property that links them, if there is one."""
+        from rdflib import OWL, RDF
+
         inds = set(individuals)
         for prop in self.graph.subjects(RDF.type, OWL.TransitiveProperty):
             links = {(a, b) for a, b in self.graph.subject_objects(prop) if a in inds and b in inds}
@@ -417,6 +506,8 @@ class Vocabulary:
     # -- queries ------------------------------------------------------------------------
     def subclasses(self, cls: Node) -> set[Node]:
         """``cls`` and every class below it (rdfs:subClassOf*)."""
+        from rdflib import URIRef
+
         found: set[Node] = {cls}
         todo = [str(cls)]
         below = self._index.subclasses
@@ -430,31 +521,35 @@ class Vocabulary:
 
     def members(self, cls: Node) -> set[Node]:
         """Individuals typed with ``cls`` or one of its subclasses."""
+        from rdflib import URIRef
+
         instances = self._index.instances
         return {URIRef(i) for c in self.subclasses(cls) for i in instances.get(str(c), ())}
 
     def resolve_class(self, name: str) -> URIRef | None:
         """An ontology class named by local name or ``ipo:`` CURIE, or None."""
         local = name.removeprefix("ipo:")
-        iri = IPO[local]
-        return iri if str(iri) in self._index.instances.get(str(OWL.Class), ()) else None
+        iri = namespaces.IPO[local]
+        owl_class = "http://www.w3.org/2002/07/owl#Class"
+        return iri if str(iri) in self._index.instances.get(owl_class, ()) else None
 
     def classes_over(self, key: CaseKey) -> list[str]:
         """Local names of the classes whose members are values of ``key`` (for messages)."""
         if key.value_class is None:
             return []
-        return sorted(str(c).removeprefix(str(IPO)) for c in self.subclasses(key.value_class))
+        return sorted(str(c).removeprefix(IPO_NS) for c in self.subclasses(key.value_class))
 
     def value_order(self, key: CaseKey) -> list[str] | None:
         """Notations of ``key``'s values in their ontology order, if they are ordered."""
-        return list(key.values) if key.ordered else None
+        return list(key.value_iris) if key.ordered else None
 
-    def label(self, term: Node) -> str:
-        """A term's ``skos:prefLabel``, else its ``rdfs:label``, else the term itself."""
+    def label(self, term: Node | str) -> str:
+        """A term's ``skos:prefLabel``, else its ``rdfs:label``, else the term itself (an IRI
+        given as text or as an rdflib term)."""
         return self._index.labels.get(str(term)) or str(term)
 
-    def definition(self, term: Node) -> str:
-        """A term's ``skos:definition``, or the empty string."""
+    def definition(self, term: Node | str) -> str:
+        """A term's ``skos:definition``, or the empty string (an IRI as text or a term)."""
         return self._index.definitions.get(str(term), "")
 
     def clause_title(self, clause_id: str) -> str:
@@ -509,6 +604,8 @@ def _reach(start: Node, succ: dict[Node, set[Node]]) -> set[Node]:
 
 def _bounds(shapes: Graph, name: str) -> tuple[float | None, float | None]:
     """(sh:minInclusive, sh:maxInclusive) of the property shape named ``name``."""
+    from rdflib import SH
+
     for shape in shapes.subjects(SH.name, None):
         if str(shapes.value(shape, SH.name)) == name:
             low, high = shapes.value(shape, SH.minInclusive), shapes.value(shape, SH.maxInclusive)
@@ -521,6 +618,9 @@ def _bounds(shapes: Graph, name: str) -> tuple[float | None, float | None]:
 
 def _layout(shapes: Graph) -> dict[str, tuple[int, bool]]:
     """Case key -> (its sh:order, whether its shape admits the empty list rdf:nil)."""
+    from rdflib import RDF, SH
+    from rdflib.collection import Collection
+
     layout = {}
     for shape, name in shapes.subject_objects(SH.name):
         order = shapes.value(shape, SH.order)
@@ -582,6 +682,8 @@ def _canonical_rows(graph: Graph) -> list[list[Any]] | None:
     what it states (recursively), so that the same shapes give the same rows whatever blank
     node names a parse made up; None when that naming would merge two blank nodes (two that
     state the same) or meets a cycle of blank nodes."""
+    from rdflib import BNode
+
     names: dict[BNode, str] = {}
     visiting: set[BNode] = set()
 
@@ -609,6 +711,9 @@ def _canonical_rows(graph: Graph) -> list[list[Any]] | None:
 
 def _term_json(term: Node) -> Any:
     """A named term of the shapes as JSON: an IRI as its text, a literal as a list."""
+    from rdflib import Literal as RDFLiteral
+    from rdflib import URIRef
+
     if isinstance(term, URIRef):
         return str(term)
     if isinstance(term, RDFLiteral):
@@ -618,6 +723,9 @@ def _term_json(term: Node) -> Any:
 
 
 def _term_of(data: Any) -> Node:
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RDFLiteral
+
     if isinstance(data, str):
         return URIRef(data)
     if data[0] == "_":
@@ -630,6 +738,8 @@ def _term_of(data: Any) -> Node:
 
 def _graph_of(rows: list[list[Any]]) -> Graph | None:
     """The graph of cached statements, or None if one of them does not rebuild."""
+    from rdflib import Graph
+
     graph = Graph()
     try:
         statements = []
@@ -644,6 +754,8 @@ def _graph_of(rows: list[list[Any]]) -> Graph | None:
 
 def _parse_into(target: Graph, source: _Source) -> set[Node]:
     """Parse one source into ``target``; the subjects an extension file states (for messages)."""
+    from rdflib import Graph
+
     if source.bundled:
         target.parse(data=source.data, format="turtle")
         return set()
@@ -677,6 +789,8 @@ class _Index:
 
     @classmethod
     def of(cls, graph: Graph) -> _Index:
+        from rdflib import OWL, RDF, RDFS, SKOS, URIRef
+
         def grouped(predicate: URIRef) -> dict[str, list[str]]:
             found: dict[str, set[str]] = {}
             for s, o in graph.subject_objects(predicate):
@@ -701,7 +815,7 @@ class _Index:
             grouped(RDF.type),
             labels,
             definitions,
-            str(graph.value(ONTOLOGY_IRI, OWL.versionInfo) or ""),
+            str(graph.value(namespaces.ONTOLOGY_IRI, OWL.versionInfo) or ""),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -735,10 +849,10 @@ class _Index:
         )
 
 
-def _iri(value: Any) -> URIRef:
-    if not isinstance(value, str):
+def _iri(value: Any) -> str:
+    if not isinstance(value, str) or not value:
         raise ValueError("an IRI that is not text")
-    return URIRef(value)
+    return value
 
 
 def _text(value: Any) -> str:
@@ -771,9 +885,7 @@ _CONCLUSION_KINDS: tuple[ConclusionKind, ...] = (
 
 def _key_json(key: CaseKey) -> dict[str, Any]:
     data = asdict(key)
-    data["prop"] = str(key.prop)
-    data["value_class"] = str(key.value_class) if key.value_class is not None else None
-    data["values"] = [[notation, str(iri)] for notation, iri in key.values.items()]
+    data["value_iris"] = [[notation, iri] for notation, iri in key.value_iris.items()]
     return data
 
 
@@ -781,16 +893,16 @@ def _key_from_json(data: dict[str, Any]) -> CaseKey:
     kind = data["kind"]
     if kind not in _KINDS:
         raise ValueError(f"key kind {kind!r}")
-    value_class = data["value_class"]
+    value_class = data["value_class_iri"]
     return CaseKey(
         name=_text(data["name"]),
-        prop=_iri(data["prop"]),
+        prop_iri=_iri(data["prop_iri"]),
         label=_text(data["label"]),
         definition=_text(data["definition"]),
         multi=_flag(data["multi"]),
         kind=kind,
-        value_class=_iri(value_class) if value_class is not None else None,
-        values={_text(notation): _iri(iri) for notation, iri in data["values"]},
+        value_class_iri=_iri(value_class) if value_class is not None else None,
+        value_iris={_text(notation): _iri(iri) for notation, iri in data["value_iris"]},
         allows_empty=_flag(data["allows_empty"]),
         ordered=_flag(data["ordered"]),
         minimum=_bound(data["minimum"]),
@@ -803,9 +915,9 @@ def _key_from_json(data: dict[str, Any]) -> CaseKey:
 def _clause_json(clause: Clause) -> dict[str, Any]:
     return {
         "id": clause.id,
-        "iri": str(clause.iri),
+        "iri": clause.iri_text,
         "title": clause.title,
-        "section": str(clause.section) if clause.section is not None else None,
+        "section": clause.section_text,
         "grounds": sorted(clause.grounds),
     }
 

@@ -54,8 +54,8 @@ def domain(key: CaseKey, tests: list[FactTest]) -> list[FactValue | _Absent] | N
     values: list[FactValue | _Absent]
     if key.is_choice and key.multi:
         named = {v for t in tests for v in t.values}
-        base = [v for v in key.values if v in named]
-        base += [v for v in key.values if v not in named][:1]  # stands for every other value
+        base = [v for v in key.value_iris if v in named]
+        base += [v for v in key.value_iris if v not in named][:1]  # stands for every other value
         if len(base) > MAX_LIST_VALUES:
             return None
         values = [
@@ -64,7 +64,7 @@ def domain(key: CaseKey, tests: list[FactTest]) -> list[FactValue | _Absent] | N
         if not key.allows_empty:
             values = values[1:]
     elif key.is_choice:
-        values = list(key.values)
+        values = list(key.value_iris)
     elif key.kind == "boolean":
         values = [True, False]
     elif key.kind in ("integer", "number"):

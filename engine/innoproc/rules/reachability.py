@@ -81,7 +81,7 @@ def _holds(lit: SignedTest, value: FactValue) -> bool:
 
 def _candidates(case_key: CaseKey, lits: list[SignedTest]) -> list[FactValue]:
     if case_key.is_choice:
-        return list(case_key.values)
+        return list(case_key.value_iris)
     if case_key.kind == "boolean":
         return [True, False]
     tests = [lit.test for lit in lits if isinstance(lit.test, FactTest)]

@@ -162,9 +162,9 @@ class Resolver:
 
     def _value(self, key: CaseKey, value: Any, line: int | None, where: str) -> FactValue | _Bad:
         if key.is_choice:
-            if isinstance(value, str) and value in key.values:
+            if isinstance(value, str) and value in key.value_iris:
                 return value
-            known = list(key.values)
+            known = list(key.value_iris)
             self.report(
                 line,
                 f"{where}: unknown value {value!r}; allowed: {', '.join(known)}"
@@ -199,7 +199,7 @@ class Resolver:
                 "kb/class-without-values",
             )
             return None
-        written = f"a {name} ({', '.join(v for v in key.values if v in values)})"
+        written = f"a {name} ({', '.join(v for v in key.value_iris if v in values)})"
         return FactTest(
             key=key.name,
             op="in",

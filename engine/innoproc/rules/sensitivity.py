@@ -1147,12 +1147,12 @@ def _on(lit: SignedTest, key: str) -> bool:
 def _list_answers(spec: CaseKey, tests: list[FactTest]) -> list[FactValue]:
     """Lists worth trying for a list key: each named value alone, every value named by one
     ``all_of`` test, all named values together, one value no test names, and the empty list."""
-    named = [v for v in spec.values if any(v in t.values for t in tests)]
-    other = [v for v in spec.values if v not in named][:1]
+    named = [v for v in spec.value_iris if any(v in t.values for t in tests)]
+    other = [v for v in spec.value_iris if v not in named][:1]
     answers: list[tuple[str, ...]] = [(v,) for v in named + other]
     for test in tests:
         if test.op == "all_of":
-            answers.append(tuple(v for v in spec.values if v in test.values))
+            answers.append(tuple(v for v in spec.value_iris if v in test.values))
     answers.append(tuple(named))
     if spec.allows_empty:
         answers.append(())

@@ -245,13 +245,13 @@ def gaps(rules: list[RuleSpec], vocab: Vocabulary, source: str) -> list[Problem]
         key = vocab.keys[name]
         if not key.is_choice:
             continue
-        unread = [v for v in key.values if v not in values]
-        if unread and len(unread) < len(key.values):
+        unread = [v for v in key.value_iris if v not in values]
+        if unread and len(unread) < len(key.value_iris):
             problems.append(
                 Problem(
                     source,
                     f"no rule reads {', '.join(unread)}, while rules read "
-                    f"{', '.join(v for v in key.values if v in values)}",
+                    f"{', '.join(v for v in key.value_iris if v in values)}",
                     key=f"{name}",
                     code="kb/unread-value",
                     severity="warning",

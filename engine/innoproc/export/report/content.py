@@ -134,7 +134,7 @@ def value_words(vocab: Vocabulary, key: str, value: FactValue | None) -> tuple[W
         if not chosen:
             return (Word("none"),)
         return tuple(
-            Word(vocab.label(case_key.values[v]), v) if v in case_key.values else Word(v, v)
+            Word(vocab.label(case_key.value_iris[v]), v) if v in case_key.value_iris else Word(v, v)
             for v in chosen
         )
     if isinstance(value, tuple):
