@@ -278,9 +278,17 @@ def _from_mapping(
 
 
 def _mapping_graph(data: Mapping[str, Any], vocab: Vocabulary) -> Graph:
-    """The graph of a case checked on its plain values, built when first asked for."""
-    from .case_graph import mapping_statements, statements_graph
+    """The graph of a case checked on its plain values, built when first asked for: from the
+    terms remembered for values met before (:mod:`.known_values`, which saves making them again
+    case after case in ``store add``), else from the mapping."""
+    from .case_graph import case_iri, mapping_statements, statements_graph
+    from .fast_check import form_check
+    from .known_values import known_facts
 
+    form = form_check(vocab)
+    known = known_facts(data, vocab, form) if form.supported else None
+    if known is not None:
+        return _checked_graph(case_iri(str(data["id"])), known[0], vocab)
     subject, statements, _ = mapping_statements(data, vocab, "", {})
     return statements_graph(subject, statements, vocab)
 
