@@ -109,23 +109,10 @@ class PlainKey:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlainKey:
-        def text(value: Any) -> str:
-            if not isinstance(value, str):
-                raise ValueError("not text")
-            return value
+        text, flag, count = caches.text, caches.flag, caches.count
 
         def maybe(value: Any) -> str | None:
             return None if value is None else text(value)
-
-        def count(value: Any) -> int:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError("not a count")
-            return value
-
-        def flag(value: Any) -> bool:
-            if not isinstance(value, bool):
-                raise ValueError("not a flag")
-            return value
 
         for bound in ("minimum", "maximum"):
             if data[bound] is not None:
@@ -170,13 +157,12 @@ class PlainForm:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlainForm:
-        order, required = data["order"], data["required"]
-        if not all(isinstance(n, str) for n in [*order, *required]):
-            raise ValueError("key names that are not text")
+        order = [caches.text(name) for name in data["order"]]
+        required = [caches.text(name) for name in data["required"]]
         keys = [PlainKey.from_json(key) for key in data["keys"]]
         if not {key.name for key in keys} <= set(order) or not set(required) <= set(order):
             raise ValueError("keys outside the form")
-        return cls(keys, list(order), list(required))
+        return cls(keys, order, required)
 
     def accept(self, data: Mapping[str, Any]) -> dict[str, FactValue] | None:
         """The facts of ``data``, in case-form order, when every key of it holds a value its

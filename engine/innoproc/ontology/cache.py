@@ -155,6 +155,30 @@ def write_cached(prefix: str, format: str, key: str, tables: dict[str, Any]) -> 
         )
 
 
+# -- what a cache file may hold: each reader checks every value, and a wrong one is a bad file --
+
+
+def text(value: Any) -> str:
+    """``value`` if it is text, else ValueError."""
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    return value
+
+
+def flag(value: Any) -> bool:
+    """``value`` if it is a boolean, else ValueError."""
+    if not isinstance(value, bool):
+        raise ValueError("not a boolean")
+    return value
+
+
+def count(value: Any) -> int:
+    """``value`` if it is a whole number of zero or more, else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("not a count")
+    return value
+
+
 def read_vocabulary(key: str) -> dict[str, Any] | None:
     """The vocabulary tables cached under ``key``, or None."""
     return read_cached(_PREFIX, FORMAT, key)

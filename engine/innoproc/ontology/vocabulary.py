@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from innoproc.errors import InputError, KnowledgeBaseError, Problem
 from innoproc.reading.files import read_text
 
-from . import namespaces
+from . import cache, namespaces
 from .namespaces import IPO_NS
 from .resources import ontology_path, shapes_path
 
@@ -227,8 +227,6 @@ class Vocabulary:
         for source in sources:
             digest.update(source.path.name.encode() + b"\0" + source.data)
         fingerprint = digest.hexdigest()[:16]
-        from . import cache
-
         key = cache.vocabulary_key(fingerprint)
         tables = cache.read_vocabulary(key)
         if tables is not None:
@@ -385,7 +383,8 @@ class Vocabulary:
         vocab._by_property = None
         clauses = [_clause_from_json(c) for c in tables["clauses"]]
         vocab.clauses = {c.id: c for c in clauses}
-        vocab._course_iris = {_text(n): _text(iri) for n, iri in tables["courses"].items()}
+        courses = tables["courses"].items()
+        vocab._course_iris = {cache.text(name): cache.text(iri) for name, iri in courses}
         vocab._courses = None
         vocab.choice_groups = {str(n): str(g) for n, g in tables["choice_groups"].items()}
         vocab.excluded_courses = {frozenset(map(str, pair)) for pair in tables["excluded_courses"]}
@@ -855,18 +854,6 @@ def _iri(value: Any) -> str:
     return value
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("not text")
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("not a boolean")
-    return value
-
-
 def _bound(value: Any) -> float | None:
     if value is None:
         return None
@@ -895,20 +882,20 @@ def _key_from_json(data: dict[str, Any]) -> CaseKey:
         raise ValueError(f"key kind {kind!r}")
     value_class = data["value_class_iri"]
     return CaseKey(
-        name=_text(data["name"]),
+        name=cache.text(data["name"]),
         prop_iri=_iri(data["prop_iri"]),
-        label=_text(data["label"]),
-        definition=_text(data["definition"]),
-        multi=_flag(data["multi"]),
+        label=cache.text(data["label"]),
+        definition=cache.text(data["definition"]),
+        multi=cache.flag(data["multi"]),
         kind=kind,
         value_class_iri=_iri(value_class) if value_class is not None else None,
-        value_iris={_text(notation): _iri(iri) for notation, iri in data["value_iris"]},
-        allows_empty=_flag(data["allows_empty"]),
-        ordered=_flag(data["ordered"]),
+        value_iris={cache.text(notation): _iri(iri) for notation, iri in data["value_iris"]},
+        allows_empty=cache.flag(data["allows_empty"]),
+        ordered=cache.flag(data["ordered"]),
         minimum=_bound(data["minimum"]),
         maximum=_bound(data["maximum"]),
-        decision=_flag(data["decision"]),
-        question=_text(data["question"]),
+        decision=cache.flag(data["decision"]),
+        question=cache.text(data["question"]),
     )
 
 
@@ -928,9 +915,9 @@ def _clause_from_json(data: dict[str, Any]) -> Clause:
         raise ValueError("clause grounds")
     section = data["section"]
     return Clause(
-        _text(data["id"]),
+        cache.text(data["id"]),
         _iri(data["iri"]),
-        _text(data["title"]),
+        cache.text(data["title"]),
         _iri(section) if section is not None else None,
         frozenset(grounds),
     )
