@@ -32,17 +32,17 @@ from typing import Any
 
 from innoproc.ontology import FactValue, Vocabulary
 from innoproc.ontology import cache as caches
+from innoproc.ontology.namespaces import XSD_NS
 from innoproc.reading.limits import current_limits
 
 #: bump when the form or the way it is written changes
 FORMAT = "innoproc-plain-form/1"
 _PREFIX = "plain-form-"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
 #: the constraints a number key may have for its values to be checked on plain numbers
 _NUMBER_CONSTRAINTS = {"datatype", "minInclusive", "maxInclusive"}
 #: the datatype the shapes give each kind of number key
-_NUMBER_DATATYPES = {"integer": _XSD + "integer", "number": _XSD + "decimal"}
+_NUMBER_DATATYPES = {"integer": XSD_NS + "integer", "number": XSD_NS + "decimal"}
 
 
 def _mode() -> str:

@@ -24,6 +24,8 @@ ADVICE_NS = "https://w3id.org/innoproc/advice/"
 RULE_NS = "https://w3id.org/innoproc/kb/rule/"
 #: the ontology itself
 ONTOLOGY = "https://w3id.org/innoproc/ontology"
+#: XML Schema's datatypes, which the shapes give the keys that are not choices
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 
 
 

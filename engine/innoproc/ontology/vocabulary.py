@@ -27,7 +27,7 @@ from innoproc.errors import InputError, KnowledgeBaseError, Problem
 from innoproc.reading.files import read_text
 
 from . import cache, namespaces
-from .namespaces import IPO_NS
+from .namespaces import IPO_NS, XSD_NS
 from .resources import ontology_path, shapes_path
 
 if TYPE_CHECKING:  # rdflib is imported where graphs are built or read, not with this module
@@ -41,13 +41,12 @@ KeyKind = Literal["text", "boolean", "integer", "number", "choice"]
 #: The kinds of conclusion a rule can draw, as the rule language names them.
 ConclusionKind = Literal["challenge-finding", "risk-finding", "recommendation"]
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Python-side kind of each datatype range used by the case form.
 _DATATYPE_KINDS: dict[str, KeyKind] = {
-    _XSD + "string": "text",
-    _XSD + "boolean": "boolean",
-    _XSD + "integer": "integer",
-    _XSD + "decimal": "number",
+    XSD_NS + "string": "text",
+    XSD_NS + "boolean": "boolean",
+    XSD_NS + "integer": "integer",
+    XSD_NS + "decimal": "number",
 }
 _CONCLUSION_CLASSES: dict[str, ConclusionKind] = {
     IPO_NS + "ChallengeFinding": "challenge-finding",
