@@ -78,7 +78,7 @@ def terms_of(terms: Terms) -> list[Node]:
     return [Literal(terms)] if isinstance(terms, str) else terms
 
 
-class _Table:
+class OutcomeTable:
     """The outcomes remembered for one vocabulary, its form check and one set of limits."""
 
     def __init__(self, vocab: Vocabulary, form: FormCheck, limits: Limits):
@@ -164,7 +164,7 @@ def _frozen(value: Any) -> Any:
     return None
 
 
-def _tables(vocab: Vocabulary) -> dict[Limits, _Table]:
+def _tables(vocab: Vocabulary) -> dict[Limits, OutcomeTable]:
     return {}
 
 
@@ -178,7 +178,7 @@ def known_facts(
     tables = vocab.derived("case.known-values", _tables)
     table = tables.get(limits)
     if table is None:
-        table = tables.setdefault(limits, _Table(vocab, form, limits))
+        table = tables.setdefault(limits, OutcomeTable(vocab, form, limits))
     values: dict[str, Terms] = {}
     facts: dict[str, FactValue] = {}
     outcomes = table.outcomes

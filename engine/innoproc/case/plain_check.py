@@ -315,13 +315,13 @@ def _key(vocab: Vocabulary) -> str:
 def derive(vocab: Vocabulary) -> PlainForm:
     """The plain checks of ``vocab``'s form, found by running the fast check's own tests."""
     from .fast_check import form_check
-    from .known_values import _Table, text_checks
+    from .known_values import OutcomeTable, text_checks
 
     order = list(vocab.keys)
     form = form_check(vocab)
     if not form.supported:
         return PlainForm([], order, [])
-    table = _Table(vocab, form, current_limits())
+    table = OutcomeTable(vocab, form, current_limits())
     texts = text_checks(vocab, form)
     keys: list[PlainKey] = []
     for check in form.checks:
