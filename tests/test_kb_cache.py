@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from innoproc import KnowledgeBase
 from innoproc.cli import app
 from innoproc.explain import knowledge_base
+from innoproc.ontology import cache as ontology_cache
 from innoproc.ontology.resources import kb_dir
 from innoproc.rules import cache
 from innoproc.rules.cache import dump_rules, load_rules
@@ -133,7 +134,7 @@ def test_the_default_cache_is_the_users_cache_folder(monkeypatch):
 def test_old_cache_files_are_removed_beyond_the_newest(cache_folder, monkeypatch):
     import os
 
-    monkeypatch.setattr(cache, "KEEP", 3)
+    monkeypatch.setattr(ontology_cache, "KEEP", 3)  # how many files each cache keeps
     cache_folder.mkdir()
     for i in range(5):
         old = cache_folder / f"kb-{i:032d}.json"

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from rdflib import RDF, SH, XSD, Literal
+from rdflib import XSD, Literal
 from rdflib.term import Node
 
 from innoproc.errors import Problem
@@ -38,7 +38,6 @@ from innoproc.reading.limits import Limits, current_limits
 
 from .case_graph import facts_from, key_statements
 from .fast_check import FormCheck, check_values, values_by_key
-from .validation import _property_shapes
 
 #: at most this many (key, value) outcomes per vocabulary and limits; when full, the table
 #: starts again (text that differs in every case, ids and titles, would otherwise fill it)
@@ -53,21 +52,6 @@ Outcome = tuple[list[Node], FactValue]
 #: a key's checked terms, or the plain text of a text key checked by its pattern alone, whose
 #: one term is ``Literal(text)`` (see :func:`terms_of`)
 Terms = list[Node] | str
-
-#: what a property shape may say of a text key checked by its pattern alone
-_TEXT_SHAPE = frozenset(
-    {
-        RDF.type,
-        SH.path,
-        SH.name,
-        SH.description,
-        SH.order,
-        SH.minCount,
-        SH.maxCount,
-        SH.datatype,
-        SH.pattern,
-    }
-)
 
 #: a text key's checks: the shape's pattern (searched) and its whole-value form, either None
 TextCheck = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
@@ -121,33 +105,28 @@ def text_checks(vocab: Vocabulary, form: FormCheck) -> dict[str, TextCheck]:
     """The text keys whose one check of a ``str`` value is a pattern (or nothing): a single
     value of a text key is the plain literal of the text, which the datatype ``xsd:string``
     accepts whatever it holds, so only the pattern and the counts can refuse it; one value
-    passes counts that allow one. A key whose shape says anything else is not listed."""
-    shapes = vocab.shapes
-    by_name = _property_shapes(vocab)
+    passes counts that allow one. A key whose shape says anything else is not listed (read
+    from the constraints the form's tests were built from, not from the shapes again)."""
     found: dict[str, TextCheck] = {}
     for check in form.checks:
-        key, shape = check.key, by_name.get(check.key.name)
+        key, constraints = check.key, dict(check.constraints)
         if (
-            shape is None
-            or key.kind != "text"
+            key.kind != "text"
             or key.multi
             or key.is_choice
             or check.exclusive_nil is not None
             or check.min_count > 1
             or (check.max_count is not None and check.max_count < 1)
-            or not set(shapes.predicates(shape, None)) <= _TEXT_SHAPE
+            or not set(constraints) <= {"datatype", "pattern"}
+            or constraints.get("datatype", str(XSD.string)) != str(XSD.string)
+            or len(check.tests) != len(check.constraints)  # a test not accounted for
         ):
             continue
-        datatypes = list(shapes.objects(shape, SH.datatype))
-        patterns = list(shapes.objects(shape, SH.pattern))
-        if any(d != XSD.string for d in datatypes) or len(datatypes) > 1 or len(patterns) > 1:
-            continue
-        if len(check.tests) != len(datatypes) + len(patterns):  # a test not accounted for
-            continue
-        if patterns and (not isinstance(patterns[0], Literal) or check.whole_pattern is None):
+        pattern = constraints.get("pattern")
+        if pattern is not None and check.whole_pattern is None:
             continue
         found[key.name] = (
-            re.compile(str(patterns[0])) if patterns else None,
+            re.compile(pattern) if pattern is not None else None,
             check.whole_pattern,
         )
     return found

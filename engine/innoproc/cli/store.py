@@ -16,6 +16,7 @@ from .app import INPUT_ERROR, KbOption, app, err, guarded, load_kb
 if TYPE_CHECKING:
     from innoproc.explain import KnowledgeBase
     from innoproc.store import TripleStore
+    from innoproc.store.batch import Outcome
 
 store_app = typer.Typer(
     help="Keep a library of cases and their advice in a triple store (query it with "
@@ -92,7 +93,6 @@ def _advise_and_store(
 ) -> tuple[int, int]:
     """Advise in batches on every core and write each batch in one transaction."""
     from innoproc.store.batch import advise_many
-    from innoproc.store.library import put_cases
 
     stored = failed = 0
     total = len(sources)
@@ -100,16 +100,24 @@ def _advise_and_store(
     log = total >= 2 * BATCH and not sys.stderr.isatty()
     with _progress(total) as advance:
         for outcomes in advise_many(knowledge, sources, workers, BATCH, advance):
-            for outcome in outcomes:
-                for line in outcome.problems:
-                    err(line)
-            ready = [o.stored for o in outcomes if o.stored is not None]
-            put_cases(target, ready)
-            stored += len(ready)
-            failed += len(outcomes) - len(ready)
+            written, refused = _store_batch(target, outcomes)
+            stored, failed = stored + written, failed + refused
             if log:
                 err(f"stored {stored} of {total} case(s)")
     return stored, failed
+
+
+def _store_batch(target: TripleStore, outcomes: list[Outcome]) -> tuple[int, int]:
+    """Report the problems of a batch's refused cases, store the others in one transaction;
+    how many were stored and refused."""
+    from innoproc.store.library import put_cases
+
+    for outcome in outcomes:
+        for line in outcome.problems:
+            err(line)
+    ready = [o.stored for o in outcomes if o.stored is not None]
+    put_cases(target, ready)
+    return len(ready), len(outcomes) - len(ready)
 
 
 @contextmanager
@@ -181,7 +189,7 @@ def readvise(
     """Advise again on the stored cases whose advice is stale (after a KB change), from the
     case graphs in the store, on every core."""
     from innoproc.store.batch import readvise_many
-    from innoproc.store.library import list_cases, put_cases, put_knowledge
+    from innoproc.store.library import list_cases, put_knowledge
 
     knowledge = load_kb(kb)
     done = failed = 0
@@ -192,13 +200,8 @@ def readvise(
         ]
         with _progress(len(todo), "advising again") as advance:
             for outcomes in readvise_many(target, knowledge, todo, workers, BATCH, advance):
-                for outcome in outcomes:
-                    for line in outcome.problems:
-                        err(line)
-                ready = [o.stored for o in outcomes if o.stored is not None]
-                put_cases(target, ready)
-                done += len(ready)
-                failed += len(outcomes) - len(ready)
+                written, refused = _store_batch(target, outcomes)
+                done, failed = done + written, failed + refused
     print(f"re-advised {done} case(s) with KB {knowledge.fingerprint}")
     if failed:
         err(f"{failed} stored case(s) no longer conform and keep their old advice")

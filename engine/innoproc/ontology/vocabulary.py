@@ -270,11 +270,6 @@ class Vocabulary:
             found = self._courses = {n: URIRef(iri) for n, iri in self._course_iris.items()}
         return found
 
-    @property
-    def course_names(self) -> list[str]:
-        """The notations of the courses of action, without making rdflib terms of them."""
-        return list(self._course_iris)
-
     # -- the graphs, parsed on first use ----------------------------------------------------
     @property
     def graph(self) -> Graph:

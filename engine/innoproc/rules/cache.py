@@ -20,8 +20,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 from innoproc.errors import InputError
 from innoproc.ontology import Vocabulary
 from innoproc.ontology.cache import cache_dir as cache_dir  # one cache folder for both caches
+from innoproc.ontology.cache import code_stamp, write_atomically
 from innoproc.ontology.cache import set_enabled as set_enabled
 from innoproc.reading.files import read_text
 from innoproc.reading.limits import current_limits
@@ -66,11 +65,8 @@ def cache_key(
 
 
 def _code() -> str:
-    """The rule checker's own code, by size and time of change of its modules: in a checkout the
-    version stays put while the checks change, and a KB checked by other code is checked again."""
-    here = Path(__file__).parent
-    stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in here.glob("*.py"))
-    return hashlib.sha256(repr(stats).encode()).hexdigest()
+    """The rule checker's own code (a KB checked by other code is checked again)."""
+    return code_stamp(Path(__file__).parent)
 
 
 # -- the rule model as JSON, and back ----------------------------------------------------------
@@ -138,7 +134,9 @@ def cached_rules(
     if found is not None:
         return found
     rules = check()
-    _write(path, {"format": FORMAT, "key": key, "rules": dump_rules(rules)})
+    # the newest files are kept, the others (KBs since changed, temporary folders of
+    # ``kb diff``) removed, as for every cache file
+    write_atomically(path, {"format": FORMAT, "key": key, "rules": dump_rules(rules)}, "kb-")
     return rules
 
 
@@ -152,34 +150,3 @@ def _read(path: Path, key: str) -> list[RuleSpec] | None:
         return None  # missing, corrupt or foreign: checked again and written anew
 
 
-#: cache files kept: the most recently written; older ones (KBs since changed, temporary
-#: folders of ``kb diff``) are removed
-KEEP = 32
-
-
-def _write(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically; a cache that cannot be written is simply not used."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _prune(path.parent)
-    except OSError:
-        pass
-
-
-def _prune(folder: Path) -> None:
-    found = []
-    for entry in folder.glob("kb-*.json"):
-        try:
-            found.append((entry.stat().st_mtime_ns, entry))
-        except OSError:
-            continue  # removed by another process meanwhile
-    for _, old in sorted(found, reverse=True)[KEEP:]:
-        old.unlink(missing_ok=True)

@@ -993,20 +993,7 @@ def _residual(
         return True
     if len(items) < count:
         return False
-
-    def at_least(facts: Facts, reached: Collection[str]) -> Truth:
-        true = unknown = 0
-        for item in items:
-            value = item(facts, reached)
-            if value is True:
-                true += 1
-            elif value is None:
-                unknown += 1
-        if true >= count:
-            return True
-        return None if true + unknown >= count else False
-
-    return at_least
+    return kleene_at_least(items, count)
 
 
 def _all_of(
